@@ -1,0 +1,52 @@
+# The two commands: `make run` (local portal on SQLite) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint messages install install-dev clean
+
+help:
+	@echo "make run    - serve the portal with demo data on http://127.0.0.1:8000/"
+	@echo "make test   - run ruff and the whole test suite"
+	@echo "make messages - update and compile the bokmål translation catalogue"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP_INSTALL) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP_INSTALL) -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A local .env with DEBUG on and a generated key; never committed.
+.env:
+	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote .env with a new local SECRET_KEY."
+
+run: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+messages: install-dev .env
+	$(BIN)/python manage.py makemessages --locale nb --no-obsolete --ignore "bench/*" --ignore "tests/*"
+	$(BIN)/python manage.py compilemessages --locale nb --ignore ".venv"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SelvhjelpConfig(AppConfig):
+    name = "selvhjelp"
+    verbose_name = _("Centres and messages")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,99 @@
+"""Demo data for `make run`: centres, staff, a superuser and facilitators.
+
+Idempotent: running it again updates the same rows and creates nothing twice.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from facilitators.models import Facilitator
+from selvhjelp.models import Centre
+from selvhjelp.services import grant_centre_access
+
+DEMO_PASSWORD = "demo-passord-2026"  # noqa: S105 - printed to the developer on purpose
+
+CENTRES = [
+    {
+        "slug": "arna",
+        "name": "Arna frivilligsentral",
+        "area": "Arna, Bergen",
+        "address": "Arnatveitvegen 2, 5261 Indre Arna",
+        "email": "selvhjelp@arna-frivilligsentral.example",
+        "phone": "+47 55 00 00 01",
+        "runs_digital_groups": False,
+        "usual_response_days": 5,
+    },
+    {
+        "slug": "asane",
+        "name": "Åsane frivilligsentral",
+        "area": "Åsane, Bergen",
+        "address": "Åsane senter 52, 5116 Ulset",
+        "email": "selvhjelp@asane-frivilligsentral.example",
+        "phone": "+47 55 00 00 02",
+        "runs_digital_groups": True,
+        "usual_response_days": 3,
+    },
+    {
+        "slug": "link-oslo",
+        "name": "LINK Oslo",
+        "area": "Oslo",
+        "address": "Storgata 10, 0155 Oslo",
+        "email": "post@link-oslo.example",
+        "phone": "+47 22 00 00 03",
+        "runs_digital_groups": True,
+        "usual_response_days": 7,
+    },
+]
+
+STAFF = [
+    ("ansatt-arna", "Anne", "Arnesen", "arna"),
+    ("ansatt-asane", "Åse", "Ulvik", "asane"),
+    ("ansatt-oslo", "Omar", "Lind", "link-oslo"),
+]
+
+FACILITATORS = [
+    ("igangsetter-kari", "Kari", "Nordmann", "+4791234567", ["arna", "asane"]),
+    ("igangsetter-per", "Per", "Hansen", "+4792345678", ["arna"]),
+    ("igangsetter-sara", "Sara", "Ahmed", "+4793456789", ["link-oslo"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo centres, users and facilitators."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        centres = {}
+        for data in CENTRES:
+            values = dict(data)
+            slug = values.pop("slug")
+            centres[slug], _created = Centre.objects.update_or_create(slug=slug, defaults=values)
+
+        logins = [("admin", self._user("admin", "Ada", "Admin", superuser=True), "superbruker")]
+        for username, first, last, slug in STAFF:
+            user = self._user(username, first, last)
+            grant_centre_access(user=user, centres=[centres[slug]])
+            logins.append((username, user, f"ansatt, {centres[slug].name}"))
+        for username, first, last, phone, slugs in FACILITATORS:
+            user = self._user(username, first, last)
+            facilitator, _created = Facilitator.objects.update_or_create(
+                user=user, defaults={"phone": phone, "active": True}
+            )
+            facilitator.centres.set([centres[slug] for slug in slugs])
+            logins.append((username, user, "igangsetter"))
+
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Logins (password for all):"))
+        self.stdout.write(f"  password: {DEMO_PASSWORD}")
+        for username, _user, role in logins:
+            self.stdout.write(f"  {username:<20} {role}")
+
+    def _user(self, username, first_name, last_name, superuser=False):
+        user, _created = get_user_model().objects.get_or_create(username=username)
+        user.first_name, user.last_name = first_name, last_name
+        user.email = f"{username}@example.org"
+        user.is_staff = user.is_staff or superuser
+        user.is_superuser = superuser
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user

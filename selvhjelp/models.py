@@ -1,0 +1,138 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CentreQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def for_user(self, user):
+        """The centres whose data `user` may see: all for superusers."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(staff_memberships__user=user)
+
+
+class Centre(models.Model):
+    """A local organisation that receives interest forms and starts groups."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
+    area = models.CharField(
+        _("area or municipality"),
+        max_length=120,
+        help_text=_("Where the centre's groups meet, as people would say it."),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    runs_digital_groups = models.BooleanField(_("runs digital groups"), default=False)
+    usual_response_days = models.PositiveSmallIntegerField(
+        _("usually calls within (working days)"),
+        default=5,
+        help_text=_("Shown to people after they send the form."),
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active centres receive interest forms.")
+    )
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
+
+    def __str__(self):
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """A staff user's access to one centre's people and groups."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("user"),
+    )
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("centre"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "centre"], name="unique_staff_membership")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.centre}"
+
+
+class OutboundMessage(models.Model):
+    """One email or SMS the system sends; every message is a row here first.
+
+    Rows are written inside the transaction that causes them and sent after
+    commit. `dedup_key` is unique so the same reminder is never written twice.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.CASCADE,
+        related_name="outbound_messages",
+        verbose_name=_("centre"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    template = models.CharField(_("message type"), max_length=80)
+    context = models.JSONField(_("template values"), default=dict, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
+    dedup_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="outbox_status_due"),
+            models.Index(fields=["content_type", "object_id"], name="outbox_about"),
+        ]
+
+    def __str__(self):
+        return f"{self.template} ({self.get_channel_display()})"

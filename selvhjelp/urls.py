@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.site_header = _("Selvhjelp – administration")
+admin.site.site_title = _("Selvhjelp")
+admin.site.index_title = _("Interest forms, groups and facilitators")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("personvern/", views.privacy, name="privacy"),
+    path("tilgjengelighet/", views.accessibility, name="accessibility"),
+    path("helse/", views.health_check, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
