@@ -279,7 +279,7 @@ class StatusChange(models.Model):
         verbose_name_plural = _("status history")
 
     def __str__(self):
-        return f"{self.from_status or '–'} → {self.to_status}"
+        return f"{self.get_from_status_display() or '–'} → {self.get_to_status_display()}"
 
 
 class ContactAttempt(models.Model):

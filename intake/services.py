@@ -1,14 +1,15 @@
 """Workflows around interest forms."""
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from selvhjelp.messaging import queue_message
-from selvhjelp.models import OutboundMessage
+from selvhjelp.models import Centre, OutboundMessage
 
 from .consent import CONSENT_VERSION
-from .models import Intake, IntakeError, StatusChange
+from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme
 
 
 @transaction.atomic
@@ -54,23 +55,33 @@ def submit_intake(
             _("Give an email address or a mobile number so the centre can reach you.")
         )
 
-    intake = Intake.objects.create(
-        centre=centre,
-        name=name,
-        email=email,
-        phone=phone,
-        contact_by=contact_by,
-        birth_year=birth_year,
-        confirmed_adult=confirmed_adult,
-        gender=gender,
-        about=about,
-        format=format,
-        kind=kind,
-        applying_for_self=applying_for_self,
-        consent_version=CONSENT_VERSION,
-        consent_given_at=timezone.now(),
-        submission_key=submission_key,
-    )
+    try:
+        # In a savepoint: when a twin request with the same key (a double
+        # click) commits first, this insert fails and the twin's intake is
+        # returned instead of an error.
+        with transaction.atomic():
+            intake = Intake.objects.create(
+                centre=centre,
+                name=name,
+                email=email,
+                phone=phone,
+                contact_by=contact_by,
+                birth_year=birth_year,
+                confirmed_adult=confirmed_adult,
+                gender=gender,
+                about=about,
+                format=format,
+                kind=kind,
+                applying_for_self=applying_for_self,
+                consent_version=CONSENT_VERSION,
+                consent_given_at=timezone.now(),
+                submission_key=submission_key,
+            )
+    except IntegrityError:
+        twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
+        if not twin:
+            raise
+        return twin
     intake.themes.set(themes)
     intake.availability.set(availability)
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
@@ -78,14 +89,23 @@ def submit_intake(
     return intake
 
 
+def message_channel(intake):
+    """(channel, address) for messages to the person: the way they asked to be reached.
+
+    Email when they chose email or gave no mobile number; otherwise SMS (a
+    person who prefers a phone call gets texts, as calls are for staff). Every
+    message to a participant goes by this choice: the receipt, the group's
+    messages and the reminders.
+    """
+    wants_email = intake.contact_by == Intake.ContactBy.EMAIL or not intake.phone
+    if wants_email and intake.email:
+        return OutboundMessage.Channel.EMAIL, intake.email
+    return OutboundMessage.Channel.SMS, intake.phone
+
+
 def _queue_confirmation(intake):
     """The neutral receipt: reference and centre, never what the form said."""
-    wants_email = intake.contact_by == Intake.ContactBy.EMAIL or not intake.phone
-    channel, recipient = (
-        (OutboundMessage.Channel.EMAIL, intake.email)
-        if wants_email and intake.email
-        else (OutboundMessage.Channel.SMS, intake.phone)
-    )
+    channel, recipient = message_channel(intake)
     queue_message(
         centre=intake.centre,
         channel=channel,
@@ -101,3 +121,155 @@ def _queue_confirmation(intake):
             "response_days": intake.centre.usual_response_days,
         },
     )
+
+
+# --- Staff handling ---------------------------------------------------------
+
+# Ending an intake needs a reason staff can read later.
+REASON_REQUIRED = {Intake.Status.WITHDRAWN, Intake.Status.CLOSED}
+
+
+def _ensure_may_handle(actor, intake):
+    """Second wall behind the admin's scoping: staff act only on their centres."""
+    if actor is None or actor.is_superuser:
+        return
+    if not Centre.objects.for_user(actor).filter(pk=intake.centre_id).exists():
+        raise PermissionDenied
+
+
+def _lock(intake):
+    return Intake.objects.select_for_update().get(pk=intake.pk)
+
+
+@transaction.atomic
+def change_intake_status(*, intake, to, actor, reason=""):
+    """Move `intake` to status `to` on behalf of `actor`, keeping the history.
+
+    Locks the intake row so two staff acting at once cannot both move it.
+    Withdrawing and closing need a reason. Raises IntakeError for a move
+    that makes no sense; `intake` is refreshed with the new status.
+    Returns the StatusChange written.
+    """
+    if to not in Intake.Status.values:
+        raise IntakeError(_("Unknown status."))
+    reason = (reason or "").strip()
+    if to in REASON_REQUIRED and not reason:
+        raise IntakeError(_("Give a reason when an interest form is withdrawn or closed."))
+    max_length = StatusChange._meta.get_field("reason").max_length
+    if len(reason) > max_length:
+        raise IntakeError(
+            _("The reason can be at most %(max)d characters long.") % {"max": max_length}
+        )
+    locked = _lock(intake)
+    _ensure_may_handle(actor, locked)
+    change = locked.change_status(to, by=actor, reason=reason)
+    intake.status, intake.status_changed_at = locked.status, locked.status_changed_at
+    return change
+
+
+@transaction.atomic
+def record_contact_attempt(*, intake, kind, note="", actor):
+    """Log a call, a message left or an internal note about `intake` by `actor`.
+
+    Who and when are always the actor and now: a log entry cannot be written
+    in someone else's name or backdated.
+    """
+    if kind not in ContactAttempt.Kind.values:
+        raise IntakeError(_("Choose what happened."))
+    note = (note or "").strip()
+    max_length = ContactAttempt._meta.get_field("note").max_length
+    if len(note) > max_length:
+        raise IntakeError(
+            _("The note can be at most %(max)d characters long.") % {"max": max_length}
+        )
+    if kind == ContactAttempt.Kind.NOTE and not note:
+        raise IntakeError(_("Write the note before saving it."))
+    _ensure_may_handle(actor, _lock(intake))
+    return ContactAttempt.objects.create(
+        intake=intake, kind=kind, note=note, by=actor, at=timezone.now()
+    )
+
+
+# Fields staff may correct after talking to the person; everything else is
+# either what the person answered (kept as given) or kept by the system.
+EDITABLE_FIELDS = ("centre", "name", "email", "phone", "contact_by", "gender", "format", "kind")
+
+
+@transaction.atomic
+def update_intake_details(*, intake, fields, actor):
+    """Save staff corrections of the `fields` named (contact details, wishes).
+
+    Only EDITABLE_FIELDS can change here: status changes go through
+    change_intake_status so the history is always written.
+    """
+    fields = [name for name in fields if name in EDITABLE_FIELDS]
+    if not (intake.email or intake.phone):
+        raise IntakeError(
+            _("Give an email address or a mobile number so the centre can reach the person.")
+        )
+    # Both the stored centre and, when it moves, the new one must be the actor's.
+    _ensure_may_handle(actor, _lock(intake))
+    _ensure_may_handle(actor, intake)
+    if fields:
+        intake.save(update_fields=[*fields, "updated_at"])
+    return intake
+
+
+# --- Themes -----------------------------------------------------------------
+
+
+def ensure_other_theme_remains(*, theme, active, is_other, deleting=False):
+    """Refuse a change that would leave the form without a "something else" theme.
+
+    The list of themes is a help, never a gate (see DOMAIN.md): the form must
+    always offer an active theme meaning "something else".
+    """
+    if not theme.pk:
+        return
+    stored = Theme.objects.filter(pk=theme.pk, is_other=True, active=True).exists()
+    stays = active and is_other and not deleting
+    if not stored or stays:
+        return
+    others = Theme.objects.filter(is_other=True, active=True).exclude(pk=theme.pk)
+    if not others.exists():
+        raise IntakeError(
+            _(
+                "The form must always offer “something else”. Make another theme mean "
+                "“something else” before hiding or deleting this one."
+            )
+        )
+
+
+@transaction.atomic
+def save_theme(*, theme):
+    """Create or change a theme, keeping an active "something else" theme."""
+    list(Theme.objects.select_for_update().filter(is_other=True))
+    ensure_other_theme_remains(theme=theme, active=theme.active, is_other=theme.is_other)
+    theme.save()
+    return theme
+
+
+def ensure_theme_deletable(theme):
+    """Refuse deleting the last "something else" theme or one people have chosen.
+
+    A theme people have chosen stays, so their answers keep their meaning;
+    staff hide it from the form instead.
+    """
+    ensure_other_theme_remains(
+        theme=theme, active=theme.active, is_other=theme.is_other, deleting=True
+    )
+    if theme.intakes.exists():
+        raise IntakeError(
+            _(
+                "People have chosen this theme, so it cannot be deleted. "
+                "Untick “shown on the form” to hide it instead."
+            )
+        )
+
+
+@transaction.atomic
+def delete_theme(*, theme):
+    """Delete a theme if ensure_theme_deletable allows it."""
+    list(Theme.objects.select_for_update().filter(is_other=True))
+    ensure_theme_deletable(theme)
+    theme.delete()

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.factories import CentreFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -56,3 +58,209 @@ def test_crisis_notice_names_both_numbers(client):
     html = client.get("/").content.decode()
     assert 'href="tel:113"' in html
     assert 'href="tel:116123"' in html
+
+
+# --- The public information pages -------------------------------------------------
+
+
+def test_menu_links_the_public_pages_and_the_form(client):
+    html = client.get("/").content.decode()
+    nav = html[html.index("<nav") : html.index("</nav>")]
+
+    for url in ("/om-selvhjelpsgrupper/", "/sporsmal-og-svar/", "/sentre/", "/meld-interesse/"):
+        assert f'href="{url}"' in nav, url
+    assert ">Meld interesse</a>" in nav
+
+
+def test_menu_marks_the_current_page(client):
+    html = client.get("/sentre/").content.decode()
+
+    assert 'href="/sentre/" aria-current="page"' in html
+    assert 'href="/" aria-current="page"' not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [
+        ("/om-selvhjelpsgrupper/", "Om selvhjelpsgrupper"),
+        ("/sporsmal-og-svar/", "Spørsmål og svar"),
+        ("/sentre/", "Selvhjelpssentre"),
+    ],
+)
+def test_public_pages_exist_in_norwegian(client, url, heading):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert f"<h1>{heading}</h1>" in response.content.decode()
+
+
+def test_home_says_who_it_is_for_and_links_the_form(client):
+    html = client.get("/").content.decode()
+
+    assert "18 år eller eldre" in html
+    assert "henvisning" in html and "diagnose" in html and "gratis" in html
+    assert "Ingen andre kan melde deg på" in html
+    assert 'class="btn btn-primary btn-lg" href="/meld-interesse/"' in html
+
+
+def test_home_explains_how_it_works_in_order(client):
+    html = client.get("/").content.decode()
+    steps = html[html.index('<ol class="steps">') : html.index("</ol>")]
+
+    assert (
+        steps.index("interesseskjemaet") < steps.index("ringer deg") < steps.index("igangsettere")
+    )
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        "age",
+        "cost",
+        "referral",
+        "therapy",
+        "how-long",
+        "closed",
+        "digital",
+        "confidentiality",
+        "someone-else",
+        "data",
+        "crisis",
+    ],
+)
+def test_questions_page_answers_each_question_with_a_link_to_it(client, anchor):
+    html = client.get("/sporsmal-og-svar/").content.decode()
+
+    assert f'href="#{anchor}"' in html
+    assert f'<h2 id="{anchor}">' in html
+
+
+def test_questions_page_gives_the_crisis_numbers_and_the_twelve_weeks(client):
+    html = client.get("/sporsmal-og-svar/").content.decode()
+
+    assert 'href="tel:113"' in html and 'href="tel:116123"' in html
+    assert "tolv ukene" in html
+    assert 'href="/personvern/"' in html
+
+
+def test_about_page_explains_confidentiality_and_notice_of_absence(client):
+    html = client.get("/om-selvhjelpsgrupper/").content.decode()
+
+    assert "Taushetsplikt" in html and "Meldeplikt" in html
+    assert "fire til åtte" in html
+
+
+def test_centres_page_lists_active_centres_with_their_details(client):
+    CentreFactory(
+        name="Åsane frivilligsentral",
+        slug="asane",
+        area="Åsane, Bergen",
+        phone="+47 55 00 00 02",
+        email="post@asane.example",
+        runs_digital_groups=True,
+    )
+    CentreFactory(name="Arna frivilligsentral", slug="arna", runs_digital_groups=False)
+
+    html = client.get("/sentre/").content.decode()
+
+    assert "Åsane, Bergen" in html
+    assert 'href="tel:+4755000002"' in html
+    assert 'href="mailto:post@asane.example"' in html
+    assert "Ja, også grupper som møtes på video" in html
+    assert "Nei, bare grupper som møtes i et rom" in html
+    assert 'href="/meld-interesse/asane/"' in html
+    assert "Meld interesse hos Åsane frivilligsentral" in html
+
+
+def test_centres_page_leaves_out_inactive_centres(client):
+    CentreFactory(name="Nedlagt senter", active=False)
+
+    html = client.get("/sentre/").content.decode()
+
+    assert "Nedlagt senter" not in html
+
+
+def test_centres_page_says_so_when_there_are_none(client):
+    html = client.get("/sentre/").content.decode()
+
+    assert "Ingen sentre tar imot interessemeldinger" in html
+
+
+def test_centres_page_escapes_what_staff_typed(client):
+    CentreFactory(name="<script>alert(1)</script>", area='"><img src=x>')
+
+    html = client.get("/sentre/").content.decode()
+
+    assert "<script>alert(1)" not in html and "<img src=x>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_centres_page_costs_one_query_however_many_centres(
+    client, count, django_assert_num_queries
+):
+    CentreFactory.create_batch(count)
+
+    with django_assert_num_queries(1):
+        client.get("/sentre/")
+
+
+# Every stored field of an interest form and what the privacy page calls it.
+# A new field on Intake fails this test until the privacy page says what it is.
+PRIVACY_WORDING = {
+    "centre": "senteret du valgte",
+    "name": "navnet ditt",
+    "email": "e-postadressen",
+    "phone": "mobilnummeret",
+    "contact_by": "hvordan du vil bli kontaktet",
+    "birth_year": "fødselsåret ditt",
+    "confirmed_adult": "18 år eller eldre",
+    "gender": "kjønnet ditt",
+    "themes": "temaene du krysset av for",
+    "about": "det du eventuelt skrev med egne ord",
+    "format": "i et rom eller på video",
+    "kind": "hva slags gruppe",
+    "availability": "hvilke tider som passer",
+    "applying_for_self": "fylte ut skjemaet for deg selv",
+    "consent_version": "hvilken versjon av samtykketeksten",
+    "consent_given_at": "når du samtykket",
+    "reference": "referansekoden din",
+    "submission_key": "et tilfeldig tall",
+    "status": "statusen til skjemaet",
+    "created_at": "når skjemaet kom inn",
+}
+# Bookkeeping that says nothing more about the person.
+SYSTEM_FIELDS = {"id", "status_changed_at", "updated_at"}
+
+
+def test_privacy_page_names_every_field_an_interest_form_stores(client):
+    from intake.models import Intake
+
+    stored = {field.name for field in Intake._meta.concrete_fields} | {
+        field.name for field in Intake._meta.many_to_many
+    }
+    html = client.get("/personvern/").content.decode()
+
+    assert stored - SYSTEM_FIELDS == set(PRIVACY_WORDING)
+    missing = [phrase for phrase in PRIVACY_WORDING.values() if phrase not in html]
+    assert missing == []
+
+
+def test_privacy_page_says_who_sees_what_and_how_to_use_the_rights(client):
+    html = client.get("/personvern/").content.decode()
+
+    assert "Ansatte ved andre sentre kan ikke se skjemaet ditt" in html
+    assert "igangsetterne bare fornavnet ditt" in html
+    assert "notater" in html
+    assert "hvilken gruppe" in html
+    assert "Den sier aldri hvorfor du tok kontakt" in html
+    assert "Datatilsynet" in html
+    assert 'href="/sentre/"' in html
+
+
+def test_privacy_page_promises_deletion_on_request_and_no_fixed_period(client):
+    html = client.get("/personvern/").content.decode()
+    section = html[html.index("Hvor lenge vi tar vare på det") :][:600]
+
+    assert "Ber du senteret slette skjemaet ditt, gjør det det" in section
+    assert not any(word in section for word in ("måneder", "måned", " år ", "dager"))

@@ -1,0 +1,640 @@
+"""Staff handling of interest forms and themes in the admin.
+
+Every state change goes through intake.services with the request user as
+actor; the admin only collects input, shows the result and turns a domain
+error (IntakeError) into a message instead of a 500.
+"""
+
+from datetime import timedelta
+
+import phonenumbers
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models.functions import Now
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.defaultfilters import linebreaksbr
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from groups.admin import form_group_action
+from selvhjelp.admin import CentreScopedAdmin
+from selvhjelp.models import Centre
+
+from . import services
+from .models import (
+    REFERENCE_ALPHABET,
+    ContactAttempt,
+    Intake,
+    IntakeError,
+    Slot,
+    StatusChange,
+    Theme,
+)
+
+Status = Intake.Status
+
+# The moves staff make by hand, with the words on their buttons. "Placed"
+# is missing on purpose: it happens when a group is formed.
+STATUS_ACTIONS = {
+    Status.CONTACTED: _("Mark as contacted"),
+    Status.WAITING: _("Mark as ready for a group"),
+    Status.WITHDRAWN: _("Withdraw"),
+    Status.CLOSED: _("Close"),
+}
+STATUS_EXPLANATIONS = {
+    Status.CONTACTED: _("The centre has talked with the person."),
+    Status.WAITING: _("The person is on the waiting list for a group."),
+    Status.WITHDRAWN: _("The person no longer wants a group. The handling ends."),
+    Status.CLOSED: _(
+        "The centre ends the handling, for example because nobody could reach the person."
+    ),
+}
+PART_ORDER = {part: index for index, part in enumerate(Slot.Part.values)}
+
+
+def person_name(user):
+    if user is None:
+        return _("the system")
+    return user.get_full_name() or user.get_username()
+
+
+# --- List filters -------------------------------------------------------------
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Status, open ones by default: the list is first of all a waiting list.
+
+    A search looks in every status, so a reference read out on the phone is
+    found even when that form was closed long ago.
+    """
+
+    title = _("status")
+    parameter_name = "status"
+    OPEN, ALL = "open", "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.OPEN, _("Open (new, contacted, ready)")),
+            *Status.choices,
+            (self.ALL, _("All")),
+        ]
+
+    def effective_value(self):
+        if self.value() is not None:
+            return self.value()
+        return self.ALL if self.request.GET.get("q", "").strip() else self.OPEN
+
+    def choices(self, changelist):
+        current = self.effective_value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.effective_value()
+        if value == self.ALL:
+            return queryset
+        if value == self.OPEN:
+            return queryset.open()
+        if value in Status.values:
+            return queryset.filter(status=value)
+        raise IncorrectLookupParameters(value)
+
+
+class WaitingLongerFilter(admin.SimpleListFilter):
+    title = _("waiting longer than")
+    parameter_name = "waiting_days"
+    DAYS = (7, 14, 30, 60)
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(days), ngettext("%(days)d day", "%(days)d days", days) % {"days": days})
+            for days in self.DAYS
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() not in {str(days) for days in self.DAYS}:
+            raise IncorrectLookupParameters(self.value())
+        since = timezone.now() - timedelta(days=int(self.value()))
+        return queryset.open().filter(created_at__lt=since)
+
+
+class OwnCentreFilter(admin.RelatedFieldListFilter):
+    """Offers only the centres the staff member works for."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(centre.pk, str(centre)) for centre in Centre.objects.for_user(request.user)]
+
+
+class SlotFilter(admin.RelatedFieldListFilter):
+    """Times of week in the order of a day, not the alphabet."""
+
+    def field_choices(self, field, request, model_admin):
+        slots = sorted(Slot.objects.all(), key=lambda s: (s.weekday, PART_ORDER[s.part]))
+        return [(slot.pk, str(slot)) for slot in slots]
+
+
+# --- Forms --------------------------------------------------------------------
+
+
+class IntakeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Intake
+        fields = list(services.EDITABLE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("email") or cleaned.get("phone")) and not self.has_error("phone"):
+            raise forms.ValidationError(
+                _("Give an email address or a mobile number so the centre can reach the person.")
+            )
+        return cleaned
+
+
+class ContactAttemptForm(forms.ModelForm):
+    class Meta:
+        model = ContactAttempt
+        fields = ["kind", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+        help_texts = {"note": _("Seen by the centre's staff only. No health information.")}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == ContactAttempt.Kind.NOTE and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Write the note before saving it."))
+        return cleaned
+
+
+class StatusReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=StatusChange._meta.get_field("reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Kept in the status history. Do not write health information here."),
+    )
+
+    def __init__(self, *args, to, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = to in services.REASON_REQUIRED
+
+
+class ThemeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = ["name", "position", "active", "is_other"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.ensure_other_theme_remains(
+                theme=self.instance,
+                active=cleaned.get("active", False),
+                is_other=cleaned.get("is_other", False),
+            )
+        except IntakeError as error:
+            raise forms.ValidationError(str(error)) from error
+        return cleaned
+
+
+# --- Inlines ------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StatusHistoryInline(ReadOnlyInline):
+    model = StatusChange
+    verbose_name_plural = _("status history")
+    fields = ["changed_at", "who", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    @admin.display(description=_("by"))
+    def who(self, change):
+        return person_name(change.changed_by)
+
+
+class ContactLogInline(ReadOnlyInline):
+    model = ContactAttempt
+    verbose_name_plural = _("contact attempts and notes")
+    fields = ["at", "who", "kind", "note"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    @admin.display(description=_("by"))
+    def who(self, attempt):
+        return person_name(attempt.by)
+
+
+class NewContactAttemptInline(admin.StackedInline):
+    """An empty form for one new entry; who and when come from the request.
+
+    Saved through services.record_contact_attempt in IntakeAdmin.save_formset,
+    so the log can never be written in someone else's name or edited later.
+    """
+
+    model = ContactAttempt
+    form = ContactAttemptForm
+    extra = 1
+    max_num = 1
+    can_delete = False
+    verbose_name = _("new contact attempt or note")
+    verbose_name_plural = _("log a contact attempt or note")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+# --- Interest forms -----------------------------------------------------------
+
+
+@admin.register(Intake)
+class IntakeAdmin(CentreScopedAdmin):
+    form = IntakeAdminForm
+    list_display = ["reference", "name", "centre", "status", "days_waiting", "format", "created_at"]
+    list_display_links = ["reference", "name"]
+    list_select_related = ["centre"]
+    list_filter = [
+        StatusFilter,
+        ("centre", OwnCentreFilter),
+        WaitingLongerFilter,
+        "format",
+        "kind",
+        "themes",
+        "gender",
+        ("availability", SlotFilter),
+    ]
+    search_fields = ["name", "reference", "phone", "email"]
+    search_help_text = _("Search by name, reference, mobile number or email.")
+    list_per_page = 50
+    actions = ["mark_contacted", "mark_waiting", "withdraw", "close", form_group_action]
+    inlines = [StatusHistoryInline, ContactLogInline, NewContactAttemptInline]
+    readonly_fields = [
+        "reference",
+        "status",
+        "status_changed_at",
+        "days_waiting",
+        "created_at",
+        "birth_year_and_age",
+        "confirmed_adult",
+        "applying_for_self",
+        "theme_list",
+        "availability_list",
+        "about_text",
+        "consent_version",
+        "consent_given_at",
+    ]
+    fieldsets = [
+        (
+            _("Handling"),
+            {
+                "fields": [
+                    ("reference", "centre"),
+                    ("status", "status_changed_at"),
+                    ("created_at", "days_waiting"),
+                ]
+            },
+        ),
+        (_("Contact"), {"fields": ["name", "email", "phone", "contact_by"]}),
+        (
+            _("About the person"),
+            {"fields": ["birth_year_and_age", "gender", "confirmed_adult", "applying_for_self"]},
+        ),
+        (_("Wishes"), {"fields": ["format", "kind", "theme_list", "availability_list"]}),
+        (
+            _("In their own words"),
+            {
+                "fields": ["about_text"],
+                "description": _(
+                    "Health information. Only the centre's staff may read it. "
+                    "Never copy it into messages, notes or reasons."
+                ),
+                "classes": ["health-information"],
+            },
+        ),
+        (_("Consent"), {"fields": [("consent_version", "consent_given_at")]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/intake-admin.css"]}
+
+    def get_queryset(self, request):
+        waiting = models.Case(
+            models.When(
+                status__in=Intake.OPEN_STATUSES,
+                then=models.ExpressionWrapper(
+                    Now() - models.F("created_at"), output_field=models.DurationField()
+                ),
+            ),
+            default=None,
+            output_field=models.DurationField(),
+        )
+        return super().get_queryset(request).annotate(waiting=waiting)
+
+    def has_add_permission(self, request):
+        # Interest forms come from the person, with their consent.
+        return False
+
+    def get_actions(self, request):
+        # Deleting one form (a person's erasure request) stays on its own
+        # page; deleting many health records from a list is one click too easy.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        exact = self._exact_matches(search_term)
+        if exact:
+            found = found | queryset.filter(exact)
+        return found, may_have_duplicates
+
+    @staticmethod
+    def _exact_matches(term):
+        """A reference or mobile number typed the way it is said on the phone."""
+        exact = models.Q()
+        compact = "".join(term.split()).replace("-", "").upper()
+        if len(compact) == 6 and set(compact) <= set(REFERENCE_ALPHABET):
+            exact |= models.Q(reference=f"{compact[:3]}-{compact[3:]}")
+        try:
+            number = phonenumbers.parse(term, "NO")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_valid_number(number):
+            exact |= models.Q(
+                phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            )
+        return exact
+
+    # --- Readable answers -----------------------------------------------------
+
+    @admin.display(description=_("days waiting"), ordering="waiting")
+    def days_waiting(self, intake):
+        waiting = getattr(intake, "waiting", None)
+        if waiting is None:
+            return None
+        days = waiting.days
+        return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+    @admin.display(description=_("year of birth"))
+    def birth_year_and_age(self, intake):
+        age = intake.age_on(timezone.localdate())
+        return _("%(year)d (turns %(age)d this year)") % {"year": intake.birth_year, "age": age}
+
+    @admin.display(description=_("themes"))
+    def theme_list(self, intake):
+        themes = [theme.name for theme in intake.themes.all()]
+        if not themes:
+            return None
+        return format_html(
+            '<ul class="intake-list">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((name,) for name in themes)),
+        )
+
+    @admin.display(description=_("available"))
+    def availability_list(self, intake):
+        days = {}
+        for slot in sorted(
+            intake.availability.all(), key=lambda s: (s.weekday, PART_ORDER[s.part])
+        ):
+            days.setdefault(slot.get_weekday_display(), []).append(str(slot.get_part_display()))
+        if not days:
+            return None
+        return format_html(
+            '<ul class="intake-list">{}</ul>',
+            format_html_join(
+                "", "<li>{}: {}</li>", ((day, ", ".join(parts)) for day, parts in days.items())
+            ),
+        )
+
+    @admin.display(description=_("in their own words (health information)"))
+    def about_text(self, intake):
+        if not intake.about:
+            return None
+        return format_html(
+            '<div class="intake-about">{}</div>', linebreaksbr(intake.about, autoescape=True)
+        )
+
+    # --- Saving ---------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        services.update_intake_details(intake=obj, fields=form.changed_data, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if not issubclass(formset.form, ContactAttemptForm):
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these three lists.
+        formset.new_objects = [
+            services.record_contact_attempt(
+                intake=form.instance,
+                kind=entry.cleaned_data["kind"],
+                note=entry.cleaned_data.get("note", ""),
+                actor=request.user,
+            )
+            for entry in formset.forms
+            if entry.has_changed() and entry.is_valid()
+        ]
+        formset.changed_objects, formset.deleted_objects = [], []
+        return formset.new_objects
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A rule broken between the form's checks and the save (another staff
+        # member was quicker) arrives as IntakeError: show it, never a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntakeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    # --- Status: buttons on the change page -----------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/status/<str:to>/",
+                self.admin_site.admin_view(self.change_status_view),
+                name="intake_intake_change_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            context["status_actions"] = [
+                {
+                    "label": label,
+                    "needs_reason": to in services.REASON_REQUIRED,
+                    "url": reverse("admin:intake_intake_change_status", args=[obj.pk, to]),
+                }
+                for to, label in STATUS_ACTIONS.items()
+                if to in Intake.TRANSITIONS[obj.status]
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_status_view(self, request, object_id, to):
+        """Ask for a reason when needed (GET), then change the status (POST)."""
+        intake = self.get_object(request, unquote(object_id))
+        if intake is None or to not in STATUS_ACTIONS:
+            raise Http404
+        if not self.has_change_permission(request, intake):
+            raise PermissionDenied
+        change_url = reverse("admin:intake_intake_change", args=[intake.pk])
+        form = StatusReasonForm(request.POST if request.method == "POST" else None, to=to)
+        if form.is_bound and form.is_valid():
+            self._change_statuses(request, [intake], to, form.cleaned_data["reason"])
+            return redirect(change_url)
+        return self._reason_page(request, [intake], to, form, cancel_url=change_url)
+
+    # --- Status: bulk actions on the list -------------------------------------
+
+    @admin.action(description=STATUS_ACTIONS[Status.CONTACTED], permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        self._change_statuses(request, queryset, Status.CONTACTED)
+
+    @admin.action(description=STATUS_ACTIONS[Status.WAITING], permissions=["change"])
+    def mark_waiting(self, request, queryset):
+        self._change_statuses(request, queryset, Status.WAITING)
+
+    @admin.action(description=_("Withdraw (asks for a reason)"), permissions=["change"])
+    def withdraw(self, request, queryset):
+        return self._bulk_with_reason(request, queryset, Status.WITHDRAWN, "withdraw")
+
+    @admin.action(description=_("Close (asks for a reason)"), permissions=["change"])
+    def close(self, request, queryset):
+        return self._bulk_with_reason(request, queryset, Status.CLOSED, "close")
+
+    def _bulk_with_reason(self, request, queryset, to, action_name):
+        form = StatusReasonForm(request.POST if "apply" in request.POST else None, to=to)
+        if form.is_bound and form.is_valid():
+            self._change_statuses(request, queryset, to, form.cleaned_data["reason"])
+            return None
+        return self._reason_page(
+            request,
+            list(queryset),
+            to,
+            form,
+            action_name=action_name,
+            cancel_url=request.get_full_path(),
+        )
+
+    def _change_statuses(self, request, intakes, to, reason=""):
+        changed, refused = [], []
+        for intake in intakes:
+            try:
+                services.change_intake_status(
+                    intake=intake, to=to, actor=request.user, reason=reason
+                )
+            except IntakeError as error:
+                refused.append((intake, error))
+            else:
+                changed.append(intake)
+        if changed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d interest form now has the status “%(status)s”.",
+                    "%(count)d interest forms now have the status “%(status)s”.",
+                    len(changed),
+                )
+                % {"count": len(changed), "status": Status(to).label},
+                messages.SUCCESS,
+            )
+        for intake, error in refused:
+            self.message_user(
+                request,
+                _("%(reference)s was not changed: %(error)s")
+                % {"reference": intake.reference, "error": error},
+                messages.ERROR,
+            )
+
+    def _reason_page(self, request, intakes, to, form, cancel_url, action_name=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": STATUS_ACTIONS[to],
+            "explanation": STATUS_EXPLANATIONS[to],
+            "target_status": Status(to).label,
+            "intakes": intakes,
+            "form": form,
+            "action_name": action_name,
+            "cancel_url": cancel_url,
+        }
+        return TemplateResponse(request, "admin/intake/intake/change_status.html", context)
+
+
+# --- Themes -------------------------------------------------------------------
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    form = ThemeAdminForm
+    list_display = ["name", "position", "active", "is_other", "times_chosen"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        chosen = models.Q(intakes__centre__in=Centre.objects.for_user(request.user))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(times_chosen=models.Count("intakes", filter=chosen, distinct=True))
+        )
+
+    @admin.display(description=_("chosen (your centres)"), ordering="times_chosen")
+    def times_chosen(self, theme):
+        return theme.times_chosen
+
+    def get_actions(self, request):
+        # The bulk delete would go around the rules of delete_theme.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        services.save_theme(theme=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_theme(theme=obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            theme = self.get_object(request, unquote(object_id))
+            if theme is not None:
+                services.ensure_theme_deletable(theme)
+            return super().delete_view(request, object_id, extra_context)
+        except IntakeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:intake_theme_change", unquote(object_id))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntakeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("", views.intake_create, name="create"),
+    # Before the centre pattern: "takk" can therefore never be a centre's slug.
+    path("takk/", views.intake_done, name="done"),
+    path("<slug:centre_slug>/", views.intake_create, name="create-for-centre"),
+]

@@ -1,0 +1,63 @@
+"""The public interest form and its receipt page."""
+
+import logging
+
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from selvhjelp.models import Centre
+
+from .forms import IntakeForm
+from .models import IntakeError, new_reference
+from .ratelimit import allow_submission
+from .services import submit_intake
+
+logger = logging.getLogger(__name__)
+
+# The session remembers only the reference and the centre of the form just
+# sent, so a reload shows the receipt again and the address carries nothing.
+RECEIPT_SESSION_KEY = "intake_receipt"
+TEMPLATE = "intake/intake_form.html"
+
+
+# Never cached anywhere: each rendering carries its own submission key.
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def intake_create(request, centre_slug=None):
+    centre = get_object_or_404(Centre.objects.active(), slug=centre_slug) if centre_slug else None
+    form = IntakeForm(request.POST if request.method == "POST" else None, centre=centre)
+    if form.is_valid():
+        key = form.cleaned_data["submission_key"]
+        if not allow_submission(request, submission_key=key):
+            return render(request, TEMPLATE, {"form": form, "rate_limited": True}, status=429)
+        if form.is_spam():
+            logger.info("An interest form filled in the honeypot and was dropped.")
+            return _show_receipt(request, new_reference(), form.cleaned_data["centre"])
+        try:
+            intake = submit_intake(**form.submission())
+        except IntakeError as error:
+            form.add_error(None, str(error))
+        else:
+            return _show_receipt(request, intake.reference, intake.centre)
+    return render(request, TEMPLATE, {"form": form})
+
+
+def _show_receipt(request, reference, centre):
+    request.session[RECEIPT_SESSION_KEY] = {"reference": reference, "centre": centre.pk}
+    return redirect("intake:done")
+
+
+@never_cache
+def intake_done(request):
+    receipt = request.session.get(RECEIPT_SESSION_KEY)
+    if not isinstance(receipt, dict):
+        receipt = {}
+    centre = Centre.objects.filter(pk=receipt.get("centre")).first() if receipt else None
+    return render(
+        request,
+        "intake/intake_done.html",
+        {"reference": receipt.get("reference") if centre else None, "centre": centre},
+    )
