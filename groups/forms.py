@@ -1,0 +1,331 @@
+"""Forms for staff pages about groups: they validate and normalise, services act."""
+
+import datetime
+from collections import Counter
+
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Intake, Slot, Theme
+from selvhjelp.models import Centre
+
+from . import schedule
+from .models import Group, Membership
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+# A usual start time for each part of the day, to suggest one.
+USUAL_START = {
+    Slot.Part.MORNING: datetime.time(10, 0),
+    Slot.Part.AFTERNOON: datetime.time(14, 0),
+    Slot.Part.EVENING: datetime.time(18, 0),
+}
+
+
+def suggest_frame(intakes, *, today=None):
+    """Initial values for forming a group of `intakes`: the centre they share,
+    the time of week most of them can meet, and the first such day at least
+    two weeks ahead that is not a public holiday."""
+    today = today or timezone.localdate()
+    initial = {"length": 120, "kind": Group.Kind.ACROSS, "format": Group.Format.PHYSICAL}
+    centres = {intake.centre_id for intake in intakes}
+    if len(centres) == 1:
+        initial["centre"] = centres.pop()
+    formats = Counter(intake.format for intake in intakes)
+    if formats[Intake.Format.DIGITAL] > formats[Intake.Format.PHYSICAL]:
+        initial["format"] = Group.Format.DIGITAL
+    slots = Counter((slot.weekday, slot.part) for i in intakes for slot in i.availability.all())
+    if slots:
+        (weekday, part), _count = slots.most_common(1)[0]
+        first = today + datetime.timedelta(days=14 + (weekday - today.weekday()) % 7)
+        while schedule.holiday_name(first):
+            first += datetime.timedelta(weeks=1)
+        initial.update(weekday=weekday, start_time=USUAL_START[part], first_meeting=first)
+    return initial
+
+
+class GroupFrameForm(forms.Form):
+    """The group's name, kind, place and weekly time, asked before forming it."""
+
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none(), label=_("Centre"))
+    name = forms.CharField(
+        label=_("Name of the group"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        help_text=_("Participants see this name in messages: never put a problem in it."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of group"), choices=Group.Kind.choices, widget=forms.RadioSelect
+    )
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.filter(active=True, is_other=False),
+        label=_("Shared theme"),
+        required=False,
+        help_text=_("Only for a group around one problem."),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=Group.Format.choices, widget=forms.RadioSelect
+    )
+    venue = forms.CharField(
+        label=_("Venue"),
+        max_length=200,
+        required=False,
+        help_text=_("Address and room."),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    video_link = forms.URLField(
+        label=_("Video link"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
+    )
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=Slot.WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(label=_("Start time"), widget=TimeInput)
+    length = forms.IntegerField(
+        label=_("Length in minutes"), min_value=30, max_value=240, initial=120
+    )
+    first_meeting = forms.DateField(label=_("First meeting"), widget=DateInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = Centre.objects.for_user(user)
+
+    def clean_first_meeting(self):
+        first = self.cleaned_data["first_meeting"]
+        if first < timezone.localdate():
+            raise forms.ValidationError(_("The first meeting cannot be in the past."))
+        holiday = schedule.holiday_name(first)
+        if holiday:
+            raise forms.ValidationError(
+                _("%(holiday)s is a public holiday; choose another day.") % {"holiday": holiday}
+            )
+        return first
+
+    def clean(self):
+        data = super().clean()
+        if data.get("format") == Group.Format.PHYSICAL and not data.get("venue", "").strip():
+            self.add_error("venue", _("A group that meets in person needs a venue."))
+        if data.get("format") == Group.Format.DIGITAL:
+            if not data.get("video_link"):
+                self.add_error("video_link", _("A group that meets by video needs a video link."))
+            centre = data.get("centre")
+            if centre and not centre.runs_digital_groups:
+                self.add_error(
+                    "format",
+                    _("%(centre)s does not run digital groups.") % {"centre": centre.name},
+                )
+        if data.get("kind") == Group.Kind.SAME and not data.get("theme"):
+            self.add_error("theme", _("A group around one problem needs its theme."))
+        first, weekday = data.get("first_meeting"), data.get("weekday")
+        if first and weekday is not None and first.weekday() != weekday:
+            self.add_error(
+                "first_meeting",
+                _("This date is a %(day)s, not a %(weekday)s.")
+                % {
+                    "day": Slot.WEEKDAYS[first.weekday()][1].lower(),
+                    "weekday": Slot.WEEKDAYS[weekday][1].lower(),
+                },
+            )
+        return data
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "centre": data["centre"],
+            "name": data["name"],
+            "kind": data["kind"],
+            "theme": data["theme"] if data["kind"] == Group.Kind.SAME else None,
+            "format": data["format"],
+            "venue": data["venue"],
+            "video_link": data["video_link"],
+            "weekday": data["weekday"],
+            "start_time": data["start_time"],
+            "length": data["length"],
+            "first_meeting": data["first_meeting"],
+        }
+
+
+class HolidayForm(forms.Form):
+    """One choice per meeting of the proposed schedule that falls on a public holiday."""
+
+    CANCEL, MOVE = "cancel", "move"
+
+    def __init__(self, *args, planned, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holidays = schedule.holidays_in(planned)
+        for meeting in self.holidays:
+            self.fields[f"holiday_{meeting.sequence}"] = forms.ChoiceField(
+                label=_("Meeting %(no)s") % {"no": meeting.sequence},
+                choices=[(self.CANCEL, _("Cancel the meeting")), (self.MOVE, _("Move it to"))],
+                initial=self.CANCEL,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"holiday_{meeting.sequence}_date"] = forms.DateField(
+                label=_("New date for meeting %(no)s") % {"no": meeting.sequence},
+                required=False,
+                widget=DateInput,
+            )
+
+    def rows(self):
+        """(planned meeting, choice field, date field) for the template."""
+        return [
+            (meeting, self[f"holiday_{meeting.sequence}"], self[f"holiday_{meeting.sequence}_date"])
+            for meeting in self.holidays
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for meeting in self.holidays:
+            key = f"holiday_{meeting.sequence}"
+            if data.get(key) == self.MOVE and not data.get(f"{key}_date"):
+                self.add_error(f"{key}_date", _("Choose the new date."))
+        return data
+
+    def choices(self):
+        return {
+            meeting.sequence: (
+                self.cleaned_data[f"holiday_{meeting.sequence}"],
+                self.cleaned_data.get(f"holiday_{meeting.sequence}_date"),
+            )
+            for meeting in self.holidays
+        }
+
+
+class AddMemberForm(forms.Form):
+    intake = forms.ModelChoiceField(
+        queryset=Intake.objects.none(),
+        label=_("Person"),
+        help_text=_("People at the group's centre who are ready for a group."),
+    )
+    joined_on = forms.DateField(label=_("Joins on"), widget=DateInput)
+    group_agreed = forms.BooleanField(
+        label=_("The group has agreed to take in a new member"), required=False
+    )
+
+    def __init__(self, *args, group, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("joined_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.group = group
+        in_a_group = Membership.objects.active().filter(intake=OuterRef("pk"))
+        self.fields["intake"].queryset = (
+            Intake.objects.filter(centre=group.centre, status=Intake.Status.WAITING)
+            .exclude(Exists(in_a_group))
+            .order_by("name")
+        )
+        self.fields["intake"].label_from_instance = lambda i: f"{i.name} ({i.reference})"
+        if group.status == Group.Status.PLANNED:
+            del self.fields["group_agreed"]
+        else:
+            self.fields["group_agreed"].required = True
+
+    def clean_joined_on(self):
+        joined_on = self.cleaned_data["joined_on"]
+        if joined_on < timezone.localdate():
+            raise forms.ValidationError(_("A new member joins today or later."))
+        return joined_on
+
+
+class RemoveMemberForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), widget=DateInput)
+    reason = forms.CharField(
+        label=_("Why they left"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        max_length=200,
+        help_text=_(
+            "Short and practical, e.g. “moved” or “the time did not suit”; no health details."
+        ),
+    )
+    after = forms.ChoiceField(
+        label=_("Their interest form"),
+        choices=[
+            (Intake.Status.WAITING, _("Back to the waiting list")),
+            (Intake.Status.CLOSED, _("Close it")),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("left_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class CancelMeetingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        max_length=200,
+        help_text=_("The participants get a message that the meeting is cancelled."),
+    )
+
+
+class MoveMeetingForm(forms.Form):
+    date = forms.DateField(label=_("New date"), widget=DateInput)
+    time = forms.TimeField(label=_("Time"), widget=TimeInput)
+
+
+class GroupStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    on = forms.DateField(label=_("From"), widget=DateInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        max_length=300,
+        required=False,
+        help_text=_("Needed when the group ends or is cancelled."),
+    )
+
+    def __init__(self, *args, group, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        allowed = Group.TRANSITIONS[group.status]
+        self.fields["status"].choices = [
+            (value, label) for value, label in Group.Status.choices if value in allowed
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("status") in (Group.Status.ENDED, Group.Status.CANCELLED)
+            and not data.get("reason", "").strip()
+        ):
+            self.add_error("reason", _("Give a reason."))
+        return data
+
+
+class MembershipRecordForm(forms.ModelForm):
+    """The two records staff keep on the group page, with names a screen reader reads out."""
+
+    class Meta:
+        model = Membership
+        fields = ["first_attended_on", "confidentiality_agreed_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.instance.intake.name if self.instance.pk else ""
+        attended = self.fields["first_attended_on"].widget
+        attended.attrs["aria-label"] = _("First meeting attended by %(name)s") % {"name": name}
+        agreed = self.fields["confidentiality_agreed_at"].widget
+        for widget, label in zip(
+            getattr(agreed, "widgets", [agreed]),
+            [
+                _("Date %(name)s agreed to confidentiality"),
+                _("Time %(name)s agreed to confidentiality"),
+            ],
+            strict=False,
+        ):
+            widget.attrs["aria-label"] = label % {"name": name}

@@ -1,0 +1,368 @@
+"""Groups, their members and their meetings.
+
+The rules that span rows (who may join, how many, the schedule) live in
+groups.services; the models hold the data and the invariants the database
+itself can keep: at most one active membership per intake, at most eight
+active members per group (one per numbered seat), a venue for physical groups
+and a link for digital ones.
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Intake, Slot, Theme
+from selvhjelp.models import Centre
+
+OSLO = ZoneInfo("Europe/Oslo")
+MIN_MEMBERS = 4
+MAX_MEMBERS = 8
+COMMITMENT_WEEKS = 12
+
+
+class GroupRuleError(Exception):
+    """A rule about groups was broken; the messages are shown to staff as they are.
+
+    Takes one or more messages, each naming the person and the rule.
+    """
+
+    def __init__(self, *messages):
+        self.messages = [str(message) for message in messages]
+        super().__init__(" ".join(self.messages))
+
+
+class GroupQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Groups of the centres `user` works for (all for superusers)."""
+        return self.filter(centre__in=Centre.objects.for_user(user))
+
+    def active(self):
+        return self.filter(status__in=Group.ACTIVE_STATUSES)
+
+
+class Group(models.Model):
+    """A closed self-help group of 4 to 8 adults with a fixed weekly frame."""
+
+    class Kind(models.TextChoices):
+        ACROSS = "across", _("Across problems")
+        SAME = "same", _("Same problem")
+
+    class Format(models.TextChoices):
+        PHYSICAL = "physical", _("In person")
+        DIGITAL = "digital", _("By video")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        STARTED = "started", _("Started")
+        SELF_RUN = "self_run", _("Self-run")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATUSES = [Status.PLANNED, Status.STARTED, Status.SELF_RUN]
+    # Which status may follow which; ended and cancelled are final.
+    TRANSITIONS = {
+        Status.PLANNED: {Status.STARTED, Status.CANCELLED},
+        Status.STARTED: {Status.SELF_RUN, Status.ENDED},
+        Status.SELF_RUN: {Status.ENDED},
+        Status.ENDED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="groups", verbose_name=_("centre")
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=120,
+        help_text=_(
+            "Participants see this name in messages: never put a problem or diagnosis in it."
+        ),
+    )
+    kind = models.CharField(_("kind of group"), max_length=10, choices=Kind.choices)
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="groups",
+        verbose_name=_("shared theme"),
+        help_text=_("Only for groups around one problem."),
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    venue = models.CharField(
+        _("venue"), max_length=200, blank=True, help_text=_("Address and room.")
+    )
+    video_link = models.URLField(_("video link"), blank=True)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Slot.WEEKDAYS)
+    start_time = models.TimeField(_("start time"))
+    length = models.PositiveSmallIntegerField(
+        _("length (minutes)"),
+        default=120,
+        validators=[MinValueValidator(30), MaxValueValidator(240)],
+    )
+    first_meeting = models.DateField(_("first meeting"))
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    started_on = models.DateField(_("started"), null=True, blank=True)
+    self_run_on = models.DateField(_("self-run from"), null=True, blank=True)
+    ended_on = models.DateField(_("ended"), null=True, blank=True)
+    cancelled_on = models.DateField(_("cancelled"), null=True, blank=True)
+    closing_reason = models.CharField(_("why it ended"), max_length=300, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("formed by"),
+    )
+    created_at = models.DateTimeField(_("formed"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_meeting", "name"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(format="physical") & ~models.Q(venue="")
+                    | models.Q(format="digital") & ~models.Q(video_link="")
+                ),
+                name="group_has_venue_or_link",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="across", theme__isnull=True)
+                    | models.Q(kind="same", theme__isnull=False)
+                ),
+                name="group_theme_only_for_same_problem",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(length__gte=30, length__lte=240), name="group_length_sane"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.format == self.Format.PHYSICAL and not self.venue.strip():
+            errors["venue"] = _("A group that meets in person needs a venue.")
+        if self.format == self.Format.DIGITAL and not self.video_link.strip():
+            errors["video_link"] = _("A group that meets by video needs a video link.")
+        if self.kind == self.Kind.SAME and not self.theme_id:
+            errors["theme"] = _("A group around one problem needs its theme.")
+        if self.kind == self.Kind.ACROSS and self.theme_id:
+            errors["theme"] = _("A group across problems has no shared theme.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def place(self):
+        """Where the group meets: the venue or the video link."""
+        return self.venue if self.format == self.Format.PHYSICAL else self.video_link
+
+    def week_number(self, today=None):
+        """The group's running week (1 in the week of the first meeting).
+
+        None before the first meeting and once the group has ended or was
+        cancelled.
+        """
+        if not self.is_active:
+            return None
+        today = today or timezone.localdate()
+        if today < self.first_meeting:
+            return None
+        return (today - self.first_meeting).days // 7 + 1
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(left_on__isnull=True)
+
+
+class Membership(models.Model):
+    """A person's place in a group, from joining to leaving.
+
+    Active while `left_on` is empty. `seat` numbers the active places 1-8:
+    the database refuses a second active member on a seat, so a group can
+    never hold more than eight even if two requests race past the lock.
+    """
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group")
+    )
+    intake = models.ForeignKey(
+        Intake, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("participant")
+    )
+    seat = models.PositiveSmallIntegerField(
+        _("seat"), validators=[MinValueValidator(1), MaxValueValidator(MAX_MEMBERS)]
+    )
+    joined_on = models.DateField(_("joined"), default=timezone.localdate)
+    first_attended_on = models.DateField(
+        _("first meeting attended"),
+        null=True,
+        blank=True,
+        help_text=_("When empty, the first meeting after joining counts."),
+    )
+    confidentiality_agreed_at = models.DateTimeField(
+        _("agreed to confidentiality and notice of absence"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the person agreed to keep what is said in the group (taushetsplikt) "
+            "and to tell the group when they cannot come (meldeplikt)."
+        ),
+    )
+    left_on = models.DateField(_("left"), null=True, blank=True)
+    left_reason = models.CharField(
+        _("why they left"),
+        max_length=200,
+        blank=True,
+        help_text=_("Short and practical; no health details."),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["left_on", "joined_on", "pk"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_active_membership_per_intake",
+                violation_error_message=_("This person is already in an active group."),
+            ),
+            models.UniqueConstraint(
+                fields=["group", "seat"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_active_member_per_seat",
+                violation_error_message=_("A group has at most 8 members."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seat__gte=1, seat__lte=MAX_MEMBERS), name="seat_within_eight"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joining",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True) | ~models.Q(left_reason=""),
+                name="membership_left_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.intake.name} – {self.group.name}"
+
+    def clean(self):
+        if self.confidentiality_agreed_at and self.confidentiality_agreed_at > timezone.now():
+            raise ValidationError(
+                {"confidentiality_agreed_at": _("The agreement cannot be in the future.")}
+            )
+
+    @property
+    def is_active(self):
+        return self.left_on is None
+
+    @property
+    def commitment_starts_on(self):
+        """The first meeting the person attended, or else the first one after joining.
+
+        A queryset annotated by selectors.memberships_with_commitment sets
+        `expected_first_meeting` and saves a query per row.
+        """
+        if self.first_attended_on:
+            return self.first_attended_on
+        if hasattr(self, "expected_first_meeting"):
+            start = self.expected_first_meeting
+        else:
+            start = (
+                self.group.meetings.filter(cancelled=False, start__date__gte=self.joined_on)
+                .values_list("start", flat=True)
+                .first()
+            )
+        return timezone.localdate(start) if start else None
+
+    @property
+    def commitment_ends_on(self):
+        """The last day of the 12th week from the first meeting the person attended."""
+        start = self.commitment_starts_on
+        if start is None:
+            return None
+        return start + datetime.timedelta(weeks=COMMITMENT_WEEKS, days=-1)
+
+
+class Meeting(models.Model):
+    """One meeting of a group, generated weekly; cancelled or moved, never deleted.
+
+    `sequence` numbers the weeks of the series from the first meeting, so a
+    moved or cancelled meeting keeps its place in it.
+    """
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("group")
+    )
+    sequence = models.PositiveSmallIntegerField(_("no."))
+    start = models.DateTimeField(_("starts"))
+    length = models.PositiveSmallIntegerField(_("length (minutes)"), default=120)
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancelled_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
+    moved_from = models.DateTimeField(_("moved from"), null=True, blank=True)
+    holiday = models.CharField(
+        _("public holiday"),
+        max_length=120,
+        blank=True,
+        help_text=_("The public holiday the meeting's regular date fell on."),
+    )
+    # Counts changes, so that each change gets its own outbox message.
+    revision = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["start", "sequence"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "sequence"], name="unique_meeting_sequence"),
+        ]
+        indexes = [models.Index(fields=["group", "start"], name="meeting_group_start")]
+
+    def __str__(self):
+        local = timezone.localtime(self.start, OSLO)
+        return f"{self.group.name} {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def end(self):
+        return self.start + datetime.timedelta(minutes=self.length)
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.start, OSLO)

@@ -1,0 +1,59 @@
+"""The weekly meeting pattern in Oslo time, and the public holidays it meets.
+
+Pure functions: no database. Meetings are planned as local dates and times and
+turned into aware datetimes with zoneinfo, so an 18:00 meeting stays at 18:00
+on both sides of a daylight-saving change.
+"""
+
+import datetime
+import functools
+from dataclasses import dataclass
+
+import holidays
+from django.utils import translation
+
+from .models import OSLO
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    sequence: int
+    date: datetime.date
+    holiday: str = ""
+
+
+def local_start(date, time):
+    """The aware start of a meeting at local `time` on `date` in Europe/Oslo.
+
+    A time that does not exist on the spring-forward night (02:30) is read
+    with the offset before the change, as zoneinfo does for fold=0.
+    """
+    return datetime.datetime.combine(date, time, tzinfo=OSLO)
+
+
+def holiday_name(date):
+    """The name of the Norwegian public holiday on `date`, or "" on other days.
+
+    In Norwegian unless the page is shown in English. Sundays are not counted
+    as holidays (only named public holidays move a meeting).
+    """
+    language = "en_US" if (translation.get_language() or "nb").startswith("en") else "no"
+    return _calendar(date.year, language).get(date, "")
+
+
+@functools.cache
+def _calendar(year, language):
+    return holidays.Norway(years=year, language=language)
+
+
+def weekly(first_meeting, first_sequence, last_sequence):
+    """Planned meetings `first_sequence`..`last_sequence` of a weekly series."""
+    planned = []
+    for sequence in range(first_sequence, last_sequence + 1):
+        date = first_meeting + datetime.timedelta(weeks=sequence - 1)
+        planned.append(PlannedMeeting(sequence, date, holiday_name(date)))
+    return planned
+
+
+def holidays_in(planned):
+    return [meeting for meeting in planned if meeting.holiday]

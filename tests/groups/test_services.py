@@ -1,0 +1,556 @@
+"""Forming a group, members joining and leaving, status changes and single meetings."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from groups import services
+from groups.models import OSLO, Group, GroupRuleError, Membership
+from intake.models import Intake
+from selvhjelp.models import OutboundMessage
+from tests.groups.conftest import FIRST
+
+pytestmark = pytest.mark.django_db
+
+Status = Group.Status
+
+
+def at(date, hour=18, minute=0):
+    return datetime.datetime.combine(date, datetime.time(hour, minute), tzinfo=OSLO)
+
+
+# --- form_group -------------------------------------------------------------------
+
+
+def test_forming_creates_the_group_with_its_frame(group, centre, staff):
+    assert group.centre == centre
+    assert group.status == Status.PLANNED
+    assert group.first_meeting == FIRST
+    assert group.length == 120
+    assert group.created_by == staff
+
+
+def test_forming_places_everyone_with_history(group, people, staff):
+    for person in people:
+        person.refresh_from_db()
+        assert person.status == Intake.Status.PLACED
+        change = person.status_changes.latest("changed_at")
+        assert change.changed_by == staff
+        assert "Tirsdagsgruppa" in change.reason
+    memberships = group.memberships.all()
+    assert sorted(m.seat for m in memberships) == [1, 2, 3, 4, 5, 6]
+    assert all(m.is_active and m.joined_on == datetime.date(2027, 1, 4) for m in memberships)
+
+
+def test_forming_plans_twelve_weekly_meetings_at_the_start_time(group):
+    meetings = list(group.meetings.order_by("sequence"))
+
+    assert [m.sequence for m in meetings] == list(range(1, 13))
+    assert [m.start for m in meetings] == [
+        at(FIRST + datetime.timedelta(weeks=week)) for week in range(12)
+    ]
+    assert all(m.length == 120 and not m.cancelled for m in meetings)
+
+
+def test_forming_tells_each_participant_where_and_when_and_nothing_else(group, people):
+    messages = OutboundMessage.objects.filter(template="group_welcome")
+
+    assert {m.recipient for m in messages} == {p.email for p in people}
+    context = messages.get(recipient=people[0].email).context
+    assert context == {
+        "first_name": "Anne",
+        "group": "Tirsdagsgruppa",
+        "digital": False,
+        "place": "Arna frivilligsentral, møterom 2",
+        "video_link": "",
+        "centre": "Arna frivilligsentral",
+        "centre_phone": "+47 55 00 00 00",
+        "weekday": "tirsdag",
+        "time": "18:00",
+        "first_meeting_at": at(FIRST).isoformat(),
+    }
+
+
+def test_the_welcome_message_renders_in_norwegian(group, people):
+    from selvhjelp.messaging import render_message
+
+    message = OutboundMessage.objects.get(template="group_welcome", recipient=people[0].email)
+    rendered = render_message(message)
+
+    assert rendered.subject == "Velkommen til gruppen Tirsdagsgruppa"
+    assert "tirsdag 19. januar 2027 klokka 18:00" in rendered.body
+    assert "Sted: Arna frivilligsentral, møterom 2" in rendered.body
+    for other in people[1:]:
+        assert other.name.split()[0] not in rendered.body
+
+
+def test_a_digital_group_sends_its_link(form, people, centre):
+    centre.runs_digital_groups = True
+    centre.save()
+
+    group = form(people, format="digital", venue="", video_link="https://video.example/abc")
+
+    assert group.venue == ""
+    context = OutboundMessage.objects.filter(template="group_welcome").first().context
+    assert context["digital"] is True
+    assert context["video_link"] == "https://video.example/abc"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"venue": "  "}, "må ha et sted"),
+        ({"format": "digital", "video_link": ""}, "må ha en videolenke"),
+        ({"format": "digital", "video_link": "https://v.example/x"}, "har ikke digitale grupper"),
+        ({"kind": "same", "theme": None}, "må ha et tema"),
+        ({"weekday": 2}, "er ikke på en onsdag"),
+        ({"length": 20}, "mellom 30 og 240"),
+        ({"first_meeting": datetime.date(2027, 3, 29), "weekday": 0}, "helligdag"),
+    ],
+)
+def test_a_group_frame_that_makes_no_sense_is_refused(form, people, overrides, message):
+    with pytest.raises(GroupRuleError, match=message):
+        form(people, **overrides)
+
+    assert not Group.objects.exists()
+
+
+def test_an_intake_cannot_be_in_two_active_groups_by_the_database(group, people):
+    other = Group.objects.create(
+        centre=group.centre,
+        name="Annen",
+        kind="across",
+        format="physical",
+        venue="Rom 1",
+        weekday=2,
+        start_time=datetime.time(18),
+        first_meeting=FIRST,
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(group=other, intake=people[0], seat=1)
+
+
+def test_a_ninth_seat_or_a_taken_seat_is_refused_by_the_database(group, make_person):
+    person = make_person("Niende Nina")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(group=group, intake=person, seat=9)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(group=group, intake=person, seat=1)
+
+
+# --- add_member -------------------------------------------------------------------
+
+
+def test_a_member_joins_a_planned_group_while_there_is_room(group, make_person, staff):
+    newcomer = make_person("Gunn Is", gender="woman", birth_year=1981)
+
+    membership = services.add_member(group=group, intake=newcomer, actor=staff)
+
+    assert membership.seat == 7
+    newcomer.refresh_from_db()
+    assert newcomer.status == Intake.Status.PLACED
+    assert OutboundMessage.objects.filter(
+        template="group_welcome", recipient=newcomer.email
+    ).exists()
+
+
+def test_a_started_group_has_to_agree_to_a_newcomer(group, make_person, staff):
+    Group.objects.filter(pk=group.pk).update(status=Status.STARTED)
+    newcomer = make_person("Gunn Is", birth_year=1981)
+
+    with pytest.raises(GroupRuleError, match="må si ja"):
+        services.add_member(group=group, intake=newcomer, actor=staff)
+
+    membership = services.add_member(group=group, intake=newcomer, actor=staff, group_agreed=True)
+    assert membership.is_active
+
+
+def test_a_newcomer_after_the_start_gets_the_next_meeting_in_the_welcome(
+    group, make_person, staff, today
+):
+    Group.objects.filter(pk=group.pk).update(status=Status.STARTED)
+    today.move_to(at(FIRST + datetime.timedelta(weeks=3, days=2), 12))
+    newcomer = make_person("Sen Start", birth_year=1981)
+
+    membership = services.add_member(group=group, intake=newcomer, actor=staff, group_agreed=True)
+
+    message = OutboundMessage.objects.get(template="group_welcome", recipient=newcomer.email)
+    assert (
+        message.context["first_meeting_at"] == at(FIRST + datetime.timedelta(weeks=4)).isoformat()
+    )
+    assert membership.commitment_ends_on == FIRST + datetime.timedelta(weeks=16, days=-1)
+
+
+def test_a_ninth_member_is_refused(group, make_person, staff):
+    for name in ("Sju", "Åtte"):
+        services.add_member(group=group, intake=make_person(name, birth_year=1981), actor=staff)
+    ninth = make_person("Niende Nina", birth_year=1981)
+
+    with pytest.raises(GroupRuleError, match="er full: Niende Nina"):
+        services.add_member(group=group, intake=ninth, actor=staff)
+
+    assert group.memberships.active().count() == 8
+
+
+def test_adding_checks_the_same_hard_rules(group, make_person, staff, other_centre):
+    young = make_person("Unge Ulla", birth_year=2011)
+    stranger = make_person("Oslo Olav", centre=other_centre)
+
+    with pytest.raises(GroupRuleError, match="Unge Ulla.*ikke 18 år"):
+        services.add_member(group=group, intake=young, actor=staff)
+    with pytest.raises(GroupRuleError, match="hører til LINK Oslo"):
+        services.add_member(group=group, intake=stranger, actor=staff)
+
+
+def test_adding_warns_about_the_mix_after_joining(group, make_person, staff):
+    old = make_person("Gamle Gunn", birth_year=1950)
+
+    with pytest.raises(services.UnacceptedWarnings) as raised:
+        services.add_member(group=group, intake=old, actor=staff)
+
+    assert "Aldersspennet" in raised.value.warnings[0]
+    services.add_member(group=group, intake=old, actor=staff, accept_warnings=True)
+
+
+def test_nobody_joins_an_ended_group(group, make_person, staff):
+    Group.objects.filter(pk=group.pk).update(status=Status.ENDED)
+
+    with pytest.raises(GroupRuleError, match="tar ikke inn nye"):
+        services.add_member(group=group, intake=make_person("Ny", birth_year=1981), actor=staff)
+
+
+# --- remove_member ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("after", [Intake.Status.WAITING, Intake.Status.CLOSED])
+def test_a_member_leaves_with_date_reason_and_staffs_choice(group, people, staff, after):
+    membership = group.memberships.get(intake=people[0])
+
+    services.remove_member(
+        membership=membership,
+        left_on=datetime.date(2027, 1, 4),
+        reason="Flyttet",
+        intake_status=after,
+        actor=staff,
+    )
+
+    membership.refresh_from_db()
+    assert membership.left_on == datetime.date(2027, 1, 4)
+    assert membership.left_reason == "Flyttet"
+    people[0].refresh_from_db()
+    assert people[0].status == after
+    assert "Flyttet" in people[0].status_changes.latest("changed_at").reason
+
+
+def test_a_seat_freed_by_leaving_can_be_taken(group, people, make_person, staff):
+    for name in ("Sju", "Åtte"):
+        services.add_member(group=group, intake=make_person(name, birth_year=1981), actor=staff)
+    services.remove_member(
+        membership=group.memberships.get(intake=people[0]),
+        left_on=datetime.date(2027, 1, 4),
+        reason="Flyttet",
+        intake_status=Intake.Status.CLOSED,
+        actor=staff,
+    )
+
+    membership = services.add_member(
+        group=group, intake=make_person("Ny", birth_year=1981), actor=staff
+    )
+
+    assert membership.seat == 1
+
+
+def test_someone_who_left_can_join_another_group(group, people, form, make_person, staff):
+    services.remove_member(
+        membership=group.memberships.get(intake=people[0]),
+        left_on=datetime.date(2027, 1, 4),
+        reason="Passet ikke",
+        intake_status=Intake.Status.WAITING,
+        actor=staff,
+    )
+    others = [make_person(f"Ny {i}", gender=["man", "woman"][i % 2]) for i in range(3)]
+
+    second = form(
+        [people[0], *others],
+        name="Onsdag",
+        weekday=2,
+        first_meeting=FIRST + datetime.timedelta(days=1),
+        accept_warnings=True,
+    )
+
+    assert second.memberships.get(intake=people[0]).is_active
+
+
+@pytest.mark.parametrize(
+    ("left_on", "reason", "message"),
+    [
+        (datetime.date(2027, 1, 4), " ", "Skriv hvorfor"),
+        (datetime.date(2027, 1, 3), "Flyttet", "må være mellom"),
+        (datetime.date(2027, 1, 5), "Flyttet", "må være mellom"),
+    ],
+)
+def test_leaving_needs_a_reason_and_a_sensible_date(group, people, staff, left_on, reason, message):
+    with pytest.raises(GroupRuleError, match=message):
+        services.remove_member(
+            membership=group.memberships.get(intake=people[0]),
+            left_on=left_on,
+            reason=reason,
+            intake_status=Intake.Status.WAITING,
+            actor=staff,
+        )
+
+
+def test_leaving_twice_is_refused(group, people, staff):
+    membership = group.memberships.get(intake=people[0])
+    kwargs = {
+        "membership": membership,
+        "left_on": datetime.date(2027, 1, 4),
+        "reason": "Flyttet",
+        "intake_status": Intake.Status.CLOSED,
+        "actor": staff,
+    }
+    services.remove_member(**kwargs)
+
+    with pytest.raises(GroupRuleError, match="sluttet allerede"):
+        services.remove_member(**kwargs)
+
+
+# --- Status -----------------------------------------------------------------------
+
+
+def test_a_group_starts_after_its_first_meeting(group, staff, today):
+    with pytest.raises(GroupRuleError, match="når det første møtet er holdt"):
+        services.start_group(group=group, actor=staff)
+
+    today.move_to(at(FIRST, 20))
+    started = services.start_group(group=group, actor=staff)
+
+    assert started.status == Status.STARTED
+    assert started.started_on == FIRST
+
+
+def test_a_group_with_fewer_than_four_does_not_start(group, people, staff, today):
+    for person in people[:3]:
+        services.remove_member(
+            membership=group.memberships.get(intake=person),
+            left_on=datetime.date(2027, 1, 4),
+            reason="Flyttet",
+            intake_status=Intake.Status.CLOSED,
+            actor=staff,
+        )
+    today.move_to(at(FIRST, 20))
+
+    with pytest.raises(GroupRuleError, match="har 3 deltakere og trenger 4"):
+        services.start_group(group=group, actor=staff)
+
+
+def test_the_full_life_of_a_group(group, people, staff, today):
+    today.move_to(at(FIRST + datetime.timedelta(weeks=4), 21))
+    services.start_group(group=group, actor=staff, on=FIRST)
+    services.mark_self_run(group=group, actor=staff)
+    ended = services.end_group(group=group, actor=staff, reason="Gruppen ville avslutte")
+
+    assert ended.status == Status.ENDED
+    assert ended.ended_on == datetime.date(2027, 2, 16)
+    assert ended.self_run_on == datetime.date(2027, 2, 16)
+    assert not group.memberships.active().exists()
+    assert all(
+        p.status == Intake.Status.CLOSED
+        for p in Intake.objects.filter(pk__in=[p.pk for p in people])
+    )
+    assert not group.meetings.filter(cancelled=False, start__gt=at(ended.ended_on, 23)).exists()
+    assert group.meetings.filter(cancelled=False).count() == 5  # the ones held
+
+
+@pytest.mark.parametrize(
+    ("status", "to"),
+    [
+        (Status.PLANNED, Status.SELF_RUN),
+        (Status.PLANNED, Status.ENDED),
+        (Status.STARTED, Status.STARTED),
+        (Status.STARTED, Status.CANCELLED),
+        (Status.SELF_RUN, Status.CANCELLED),
+        (Status.ENDED, Status.SELF_RUN),
+        (Status.CANCELLED, Status.STARTED),
+    ],
+)
+def test_status_changes_that_make_no_sense_are_refused(group, staff, today, status, to):
+    today.move_to(at(FIRST, 20))
+    Group.objects.filter(pk=group.pk).update(status=status)
+    change = {
+        Status.STARTED: lambda: services.start_group(group=group, actor=staff),
+        Status.SELF_RUN: lambda: services.mark_self_run(group=group, actor=staff),
+        Status.ENDED: lambda: services.end_group(group=group, actor=staff, reason="x"),
+        Status.CANCELLED: lambda: services.cancel_group(group=group, actor=staff, reason="x"),
+    }[to]
+
+    with pytest.raises(GroupRuleError):
+        change()
+
+    group.refresh_from_db()
+    assert group.status == status
+
+
+def test_cancelling_a_planned_group_sends_everyone_back_to_waiting_and_tells_them(
+    group, people, staff
+):
+    services.cancel_group(group=group, actor=staff, reason="Fant ikke lokale")
+
+    group.refresh_from_db()
+    assert group.status == Status.CANCELLED
+    assert group.cancelled_on == datetime.date(2027, 1, 4)
+    assert group.closing_reason == "Fant ikke lokale"
+    assert all(
+        p.status == Intake.Status.WAITING
+        for p in Intake.objects.filter(pk__in=[p.pk for p in people])
+    )
+    assert not group.meetings.filter(cancelled=False).exists()
+    assert OutboundMessage.objects.filter(template="group_cancelled").count() == 6
+    assert all("Fant ikke" not in str(m.context) for m in OutboundMessage.objects.all())
+
+
+def test_the_week_number_counts_from_the_first_meeting(group):
+    assert group.week_number(FIRST - datetime.timedelta(days=1)) is None
+    assert group.week_number(FIRST) == 1
+    assert group.week_number(FIRST + datetime.timedelta(days=6)) == 1
+    assert group.week_number(FIRST + datetime.timedelta(days=7)) == 2
+    assert group.week_number(FIRST + datetime.timedelta(weeks=30)) == 31
+
+
+# --- Single meetings ----------------------------------------------------------------
+
+
+def meeting(group, sequence):
+    return group.meetings.get(sequence=sequence)
+
+
+def test_cancelling_a_meeting_tells_the_members(group, people, staff):
+    cancelled = services.cancel_meeting(
+        meeting=meeting(group, 3), reason="Lokalet er opptatt", actor=staff
+    )
+
+    assert cancelled.cancelled
+    assert cancelled.cancelled_reason == "Lokalet er opptatt"
+    messages = OutboundMessage.objects.filter(template="group_meeting_cancelled")
+    assert messages.count() == 6
+    assert messages[0].context["meeting_at"] == at(FIRST + datetime.timedelta(weeks=2)).isoformat()
+    assert "Lokalet" not in str(messages[0].context)
+
+
+def test_a_member_who_left_is_not_told(group, people, staff):
+    services.remove_member(
+        membership=group.memberships.get(intake=people[0]),
+        left_on=datetime.date(2027, 1, 4),
+        reason="Flyttet",
+        intake_status=Intake.Status.CLOSED,
+        actor=staff,
+    )
+
+    services.cancel_meeting(meeting=meeting(group, 3), reason="Syk", actor=staff)
+
+    recipients = set(
+        OutboundMessage.objects.filter(template="group_meeting_cancelled").values_list(
+            "recipient", flat=True
+        )
+    )
+    assert people[0].email not in recipients
+    assert len(recipients) == 5
+
+
+def test_a_meeting_cannot_be_cancelled_twice_or_after_it_began(group, staff, today):
+    services.cancel_meeting(meeting=meeting(group, 3), reason="Syk", actor=staff)
+    with pytest.raises(GroupRuleError, match="allerede avlyst"):
+        services.cancel_meeting(meeting=meeting(group, 3), reason="Syk", actor=staff)
+
+    today.move_to(at(FIRST, 18, 30))
+    with pytest.raises(GroupRuleError, match="allerede begynt"):
+        services.cancel_meeting(meeting=meeting(group, 1), reason="Syk", actor=staff)
+
+
+def test_moving_a_meeting_keeps_where_it_was_and_tells_the_members(group, staff):
+    moved = services.move_meeting(
+        meeting=meeting(group, 2),
+        date=datetime.date(2027, 1, 27),
+        time=datetime.time(17),
+        actor=staff,
+    )
+
+    assert moved.start == at(datetime.date(2027, 1, 27), 17)
+    assert moved.moved_from == at(FIRST + datetime.timedelta(weeks=1))
+    context = OutboundMessage.objects.filter(template="group_meeting_moved").first().context
+    assert context["old_at"] == at(FIRST + datetime.timedelta(weeks=1)).isoformat()
+    assert context["new_at"] == at(datetime.date(2027, 1, 27), 17).isoformat()
+
+
+def test_moving_twice_keeps_the_original_place_and_sends_a_new_message(group, staff):
+    services.move_meeting(meeting=meeting(group, 2), date=datetime.date(2027, 1, 27), actor=staff)
+    services.move_meeting(meeting=meeting(group, 2), date=datetime.date(2027, 1, 28), actor=staff)
+
+    assert meeting(group, 2).moved_from == at(FIRST + datetime.timedelta(weeks=1))
+    assert OutboundMessage.objects.filter(template="group_meeting_moved").count() == 12
+
+
+def test_a_cancelled_meeting_can_be_moved_instead(group, staff):
+    services.cancel_meeting(meeting=meeting(group, 2), reason="Syk", actor=staff)
+
+    moved = services.move_meeting(
+        meeting=meeting(group, 2), date=datetime.date(2027, 1, 28), actor=staff
+    )
+
+    assert not moved.cancelled
+    assert moved.cancelled_reason == ""
+
+
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        (datetime.date(2027, 1, 3), "fram i tid"),
+        (datetime.date(2027, 3, 25), "helligdag"),
+        (FIRST + datetime.timedelta(weeks=2), "har allerede et møte"),
+    ],
+)
+def test_a_meeting_is_not_moved_to_the_past_a_holiday_or_another_meeting(
+    group, staff, date, message
+):
+    with pytest.raises(GroupRuleError, match=message):
+        services.move_meeting(meeting=meeting(group, 2), date=date, actor=staff)
+
+
+def test_changing_the_venue_tells_the_members(group, staff):
+    services.change_place(group=group, venue="Nytt rom 3", video_link="", actor=staff)
+
+    group.refresh_from_db()
+    assert group.venue == "Nytt rom 3"
+    message = OutboundMessage.objects.filter(template="group_place_changed").first()
+    assert message.context["place"] == "Nytt rom 3"
+    assert message.context["next_meeting_at"] == at(FIRST).isoformat()
+
+
+def test_meetings_of_an_ended_group_cannot_be_changed(group, staff):
+    Group.objects.filter(pk=group.pk).update(status=Status.ENDED)
+
+    with pytest.raises(GroupRuleError, match="kan ikke lenger endres"):
+        services.cancel_meeting(meeting=meeting(group, 3), reason="x", actor=staff)
+
+
+def test_commitment_end_is_twelve_weeks_from_the_first_meeting_attended(group, people):
+    from groups.selectors import memberships_with_commitment
+
+    plain = group.memberships.get(intake=people[0])
+    annotated = memberships_with_commitment().get(pk=plain.pk)
+
+    assert plain.commitment_ends_on == datetime.date(2027, 4, 12)
+    assert annotated.commitment_ends_on == datetime.date(2027, 4, 12)
+    plain.first_attended_on = FIRST + datetime.timedelta(weeks=1)
+    assert plain.commitment_ends_on == datetime.date(2027, 4, 19)
+
+
+def test_commitment_skips_a_cancelled_first_meeting(group, people, staff):
+    services.cancel_meeting(meeting=meeting(group, 1), reason="Syk", actor=staff)
+
+    membership = group.memberships.get(intake=people[0])
+
+    assert membership.commitment_starts_on == FIRST + datetime.timedelta(weeks=1)
