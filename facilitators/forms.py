@@ -1,0 +1,212 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from selvhjelp.models import Centre
+
+from . import services
+from .models import MAX_MEETINGS_ATTENDED, NOTE_MAX_LENGTH, Assignment, Facilitator, FollowUp
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class FacilitatorLoginForm(AuthenticationForm):
+    """Log in with the user name or the email address (invited facilitators have no other)."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if "@" in username:
+            user = get_user_model().objects.filter(email__iexact=username).first()
+            if user is not None:
+                return user.get_username()
+        return username
+
+
+class FacilitatorPasswordResetForm(PasswordResetForm):
+    """Send the password link through the outbox instead of straight by email.
+
+    Only active facilitators get a link; everyone sees the same answer, so the
+    form does not reveal who has an account.
+    """
+
+    def get_users(self, email):
+        # Unlike Django's form, also users without a usable password: an
+        # invited facilitator whose invitation ran out asks for a new link here.
+        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+
+    def save(self, **kwargs):
+        for user in self.get_users(self.cleaned_data["email"]):
+            facilitator = getattr(user, "facilitator", None)
+            if facilitator is not None and facilitator.active:
+                services.send_password_link(facilitator=facilitator, purpose="reset")
+
+
+class FacilitatorInviteForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("The invitation and the login use this address.")
+    )
+    phone = PhoneNumberField(label=_("Mobile number"), region="NO", required=False)
+    centres = forms.ModelMultipleChoiceField(
+        label=_("Centres"), queryset=Centre.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centres"].queryset = centres
+        if len(centres) == 1:
+            self.fields["centres"].initial = [centres[0].pk]
+
+
+class FollowUpForm(forms.Form):
+    """The facilitator's record of a follow-up: when, how the group is doing, a short note."""
+
+    done_on = forms.DateField(
+        label=_("Date of the follow-up"),
+        widget=DateInput,
+        error_messages={
+            "required": _("Give the date of the follow-up."),
+            "invalid": _("Write the date as dd.mm.yyyy, e.g. 16.02.2027."),
+        },
+    )
+    outcome = forms.ChoiceField(
+        label=_("How is the group doing?"),
+        choices=FollowUp.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the group is doing.")},
+    )
+    visit_on = forms.DateField(
+        label=_("Date of the visit"),
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": _("Write the date as dd.mm.yyyy, e.g. 16.02.2027.")},
+        help_text=_("Only when the group invited a facilitator back: the date you agreed."),
+    )
+    note = forms.CharField(
+        label=_("Short note (optional)"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": _(
+                "The note can be at most %(limit_value)d characters long; it has %(show_value)d."
+            )
+        },
+        help_text=_(
+            "At most 300 characters, about the group as a whole. Never write health "
+            "details or anything about one person: what is said in the group stays there."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("done_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+    def error_summary(self):
+        """(anchor id or "", message) for every error, in the order of the page."""
+        entries = [("", error) for error in self.non_field_errors()]
+        for bound_field in self:
+            anchor = bound_field.auto_id
+            if isinstance(bound_field.field.widget, forms.RadioSelect):
+                anchor = f"{anchor}_0"
+            entries += [(anchor, error) for error in bound_field.errors]
+        return entries
+
+    def clean_done_on(self):
+        done_on = self.cleaned_data["done_on"]
+        if done_on > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return done_on
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == FollowUp.Outcome.INVITED_BACK:
+            visit_on = data.get("visit_on")
+            if visit_on is None:
+                self.add_error("visit_on", _("Give the date of the visit the group asked for."))
+            elif visit_on < timezone.localdate():
+                self.add_error("visit_on", _("The visit has to be today or later."))
+        else:
+            data["visit_on"] = None
+        return data
+
+
+class AssignmentForm(forms.ModelForm):
+    """A row of the group page's facilitators: assign, attend more meetings, or withdraw."""
+
+    withdraw = forms.BooleanField(
+        label=_("withdraw today"),
+        required=False,
+        help_text=_("The facilitator no longer attends meetings nor sees the group."),
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["facilitator", "meetings_attended"]
+        widgets = {
+            "meetings_attended": forms.NumberInput(
+                attrs={"min": 1, "max": MAX_MEETINGS_ATTENDED, "class": "vIntegerField"}
+            )
+        }
+
+    def __init__(self, *args, group=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Q(active=True)
+        if group is not None:
+            choices &= Q(centres=group.centre_id)
+        if self.instance.pk:
+            # Another person is another assignment: withdraw this one and add a row.
+            self.fields["facilitator"].disabled = True
+            choices |= Q(pk=self.instance.facilitator_id)
+        else:
+            self.fields["withdraw"].disabled = True
+        self.fields["facilitator"].queryset = (
+            Facilitator.objects.filter(choices).select_related("user").distinct()
+        )
+        # The admin shows each row in a table without <label>s: name every input.
+        # (In the admin a select sits inside a RelatedFieldWidgetWrapper: the
+        # attributes belong on the select itself.)
+        for field in self.fields.values():
+            widget = getattr(field.widget, "widget", field.widget)
+            widget.attrs = {**widget.attrs, "aria-label": str(field.label)}
+
+
+class FollowUpAdminForm(forms.ModelForm):
+    """Staff record a follow-up in the admin: the same rules as FollowUpForm."""
+
+    visit_on = FollowUpForm.base_fields["visit_on"]
+
+    class Meta:
+        model = FollowUp
+        fields = ["done_on", "outcome", "note"]
+        widgets = {"done_on": DateInput, "note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+        help_texts = {"note": FollowUpForm.base_fields["note"].help_text}
+
+    def clean(self):
+        data = super().clean()
+        if getattr(self.instance, "was_done", False):
+            return data
+        done_on, outcome = data.get("done_on"), data.get("outcome")
+        if outcome and not done_on:
+            self.add_error("done_on", _("Give the date of the follow-up."))
+        if done_on and not outcome:
+            self.add_error("outcome", _("Choose how the group is doing."))
+        if done_on and done_on > timezone.localdate():
+            self.add_error("done_on", _("The date cannot be in the future."))
+        if outcome == FollowUp.Outcome.INVITED_BACK:
+            visit_on = data.get("visit_on")
+            if visit_on is None:
+                self.add_error("visit_on", _("Give the date of the visit the group asked for."))
+            elif visit_on < timezone.localdate():
+                self.add_error("visit_on", _("The visit has to be today or later."))
+        return data

@@ -1,0 +1,441 @@
+"""Workflows around facilitators (igangsettere): logins, assignments, follow-ups.
+
+Every function that changes rows is keyword-only and runs in one
+transaction. A broken rule raises FacilitatorError with a Norwegian message
+that names the person and the rule. Guidelines (two facilitators, no
+overlapping meetings) are warnings: `assignment_warnings` lists them and
+staff decide; they never block.
+
+groups.services calls `create_follow_up` when a group is formed and
+`refresh_follow_up_due` when a meeting is cancelled or moved, so this module
+must not import groups.services (that would be an import cycle).
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from groups.models import OSLO, Group
+from selvhjelp.messaging import queue_message
+from selvhjelp.models import OutboundMessage
+
+from .models import MAX_MEETINGS_ATTENDED, NOTE_MAX_LENGTH, Assignment, Facilitator, FollowUp
+
+# The follow-up is due after the group's fourth held meeting.
+FOLLOW_UP_AFTER_MEETINGS = 4
+
+
+class FacilitatorError(Exception):
+    """A rule about facilitators was broken; the messages are shown as they are."""
+
+    def __init__(self, *messages):
+        self.messages = [str(message) for message in messages]
+        super().__init__(" ".join(self.messages))
+
+
+@dataclass
+class AssignmentCheck:
+    """The result of checking an assignment: rules broken, guidelines not met."""
+
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def _date(value):
+    return formats.date_format(value, "j. F Y")
+
+
+def _when(start):
+    return formats.date_format(timezone.localtime(start, OSLO), "l j. F Y \\k\\l. H:i")
+
+
+# --- Logins -------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_facilitator(*, first_name, last_name, email, phone, centres, actor):
+    """Create a facilitator's login and send an invitation to choose a password.
+
+    The user gets no usable password: the invitation link (Django's password
+    reset machinery) is the only way in. `actor` must work for every centre.
+    """
+    centres = list(centres)
+    if not centres:
+        raise FacilitatorError(_("Choose at least one centre for the facilitator."))
+    if not actor.is_superuser:
+        allowed = set(actor.staff_memberships.values_list("centre_id", flat=True))
+        if any(centre.pk not in allowed for centre in centres):
+            raise FacilitatorError(_("You can only add facilitators to your own centres."))
+    User = get_user_model()
+    if User.objects.filter(email__iexact=email).exists():
+        raise FacilitatorError(_("A user with this email address already exists."))
+    user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.save()
+    facilitator = Facilitator.objects.create(user=user, phone=phone)
+    facilitator.centres.set(centres)
+    send_password_link(facilitator=facilitator, purpose="invitation")
+    return facilitator
+
+
+def send_password_link(*, facilitator, purpose):
+    """Write a message with a link to choose a password ("invitation" or "reset").
+
+    The link itself is made when the message is sent (facilitators.messages),
+    so no valid token ever sits in the outbox where staff could read it.
+    """
+    user = facilitator.user
+    channel, recipient = (
+        (OutboundMessage.Channel.EMAIL, user.email)
+        if user.email
+        else (OutboundMessage.Channel.SMS, facilitator.phone)
+    )
+    centre = facilitator.centres.order_by("name").first()
+    return queue_message(
+        centre=centre,
+        channel=channel,
+        recipient=recipient,
+        template="facilitator_password_link",
+        about=facilitator,
+        dedup_key=f"password-link:{facilitator.pk}:{purpose}:{uuid.uuid4()}",
+        context={
+            "first_name": user.first_name,
+            "purpose": purpose,
+            "user_id": user.pk,
+            "centre": centre.name,
+        },
+    )
+
+
+@transaction.atomic
+def regenerate_calendar_token(*, facilitator):
+    """Give the facilitator a new calendar address; the old one stops working at once."""
+    facilitator.calendar_token = Facilitator._meta.get_field("calendar_token").default()
+    facilitator.save(update_fields=["calendar_token"])
+    return facilitator
+
+
+# --- Which meetings a facilitator attends ----------------------------------------
+
+
+def held_meetings(group, limit):
+    """The group's first `limit` meetings that are not cancelled, in order."""
+    return list(group.meetings.filter(cancelled=False).order_by("start", "sequence")[:limit])
+
+
+def _overlaps(first, second):
+    return first.start < second.end and second.start < first.end
+
+
+def _overlap_warnings(facilitator, group, meetings_attended):
+    """Meetings this assignment would add that clash with the facilitator's other groups."""
+    mine = held_meetings(group, meetings_attended)
+    warnings = []
+    others = (
+        Assignment.objects.active()
+        .filter(facilitator=facilitator, group__status__in=Group.ACTIVE_STATUSES)
+        .exclude(group=group)
+        .select_related("group")
+    )
+    for other in others:
+        for theirs in held_meetings(other.group, other.meetings_attended):
+            for meeting in mine:
+                if _overlaps(meeting, theirs):
+                    warnings.append(
+                        _(
+                            "%(who)s would be at two meetings at once: “%(group)s” %(when)s "
+                            "and “%(other)s” %(other_when)s."
+                        )
+                        % {
+                            "who": facilitator,
+                            "group": group.name,
+                            "when": _when(meeting.start),
+                            "other": other.group.name,
+                            "other_when": _when(theirs.start),
+                        }
+                    )
+    return warnings
+
+
+def check_assignment(*, group, facilitator, meetings_attended=1, replacing=None):
+    """Check assigning `facilitator` to `group` for its first `meetings_attended` meetings.
+
+    Errors (the assignment is refused): the group has ended or was
+    cancelled; the facilitator is not active or not linked to the group's
+    centre; they are already assigned; fewer than one or more than twelve
+    meetings. Warnings (staff decide): they would be the only facilitator;
+    they would be at two meetings at overlapping times. `replacing` is the
+    facilitator's current assignment when only the number of meetings changes.
+    """
+    errors = []
+    who = str(facilitator)
+    if not group.is_active:
+        errors.append(
+            _("The group “%(group)s” is %(status)s: no facilitators can be assigned to it.")
+            % {"group": group.name, "status": group.get_status_display().lower()}
+        )
+    if not facilitator.active:
+        errors.append(_("%(who)s is not an active facilitator.") % {"who": who})
+    if not facilitator.centres.filter(pk=group.centre_id).exists():
+        errors.append(
+            _("%(who)s is not a facilitator for %(centre)s, the group's centre.")
+            % {"who": who, "centre": group.centre.name}
+        )
+    active = group.assignments.active()
+    if replacing is not None:
+        active = active.exclude(pk=replacing.pk)
+    if active.filter(facilitator=facilitator).exists():
+        errors.append(
+            _("%(who)s is already assigned to “%(group)s”.") % {"who": who, "group": group.name}
+        )
+    if not 1 <= meetings_attended <= MAX_MEETINGS_ATTENDED:
+        errors.append(
+            _("A facilitator attends between 1 and %(max)s of the first meetings.")
+            % {"max": MAX_MEETINGS_ATTENDED}
+        )
+    if errors:
+        return AssignmentCheck(errors=errors)
+    warnings = []
+    if not active.exclude(facilitator=facilitator).exists():
+        warnings.append(
+            _(
+                "%(who)s would be the only facilitator of “%(group)s”; "
+                "two usually start a group together."
+            )
+            % {"who": who, "group": group.name}
+        )
+    warnings += _overlap_warnings(facilitator, group, meetings_attended)
+    return AssignmentCheck(warnings=warnings)
+
+
+def assignment_warnings(group):
+    """The guidelines the group's current facilitators do not meet (for staff to see)."""
+    if not group.is_active:
+        return []
+    assignments = list(group.assignments.active().select_related("facilitator__user"))
+    warnings = []
+    if len(assignments) == 1:
+        warnings.append(
+            _("%(who)s is the only facilitator of “%(group)s”; two usually start a group together.")
+            % {"who": assignments[0].facilitator, "group": group.name}
+        )
+    for assignment in assignments:
+        warnings += _overlap_warnings(assignment.facilitator, group, assignment.meetings_attended)
+    return warnings
+
+
+def _lock_group(group):
+    return Group.objects.select_for_update().select_related("centre").get(pk=group.pk)
+
+
+@transaction.atomic
+def assign_facilitator(*, group, facilitator, meetings_attended=1, actor):
+    """Assign `facilitator` to start `group`, attending its first `meetings_attended` meetings.
+
+    Raises FacilitatorError when a rule is broken (see check_assignment).
+    Warnings do not block; `assignment_warnings(group)` lists them. Returns
+    the assignment.
+    """
+    group = _lock_group(group)
+    check = check_assignment(
+        group=group, facilitator=facilitator, meetings_attended=meetings_attended
+    )
+    if check.errors:
+        raise FacilitatorError(*check.errors)
+    try:
+        with transaction.atomic():
+            return Assignment.objects.create(
+                group=group,
+                facilitator=facilitator,
+                meetings_attended=meetings_attended,
+                assigned_by=actor,
+            )
+    except IntegrityError as error:
+        # The group lock makes this rare; the constraint is the last line of defence.
+        raise FacilitatorError(
+            _("%(who)s is already assigned to “%(group)s”.")
+            % {"who": facilitator, "group": group.name}
+        ) from error
+
+
+@transaction.atomic
+def change_attendance(*, assignment, meetings_attended, actor):
+    """Let the facilitator attend the group's first `meetings_attended` meetings instead."""
+    group = _lock_group(assignment.group)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk, group=group)
+    if not assignment.is_active:
+        raise FacilitatorError(
+            _("%(who)s was withdrawn from “%(group)s” on %(date)s.")
+            % {
+                "who": assignment.facilitator,
+                "group": group.name,
+                "date": _date(assignment.withdrawn_on),
+            }
+        )
+    check = check_assignment(
+        group=group,
+        facilitator=assignment.facilitator,
+        meetings_attended=meetings_attended,
+        replacing=assignment,
+    )
+    if check.errors:
+        raise FacilitatorError(*check.errors)
+    assignment.meetings_attended = meetings_attended
+    assignment.save(update_fields=["meetings_attended"])
+    return assignment
+
+
+@transaction.atomic
+def withdraw_facilitator(*, assignment, actor, on=None):
+    """Withdraw the facilitator from the group from `on` (today by default); the date is kept.
+
+    A withdrawn facilitator no longer attends meetings nor sees the group.
+    """
+    group = _lock_group(assignment.group)
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("facilitator__user")
+        .get(pk=assignment.pk, group=group)
+    )
+    on = on or timezone.localdate()
+    who = assignment.facilitator
+    if not assignment.is_active:
+        raise FacilitatorError(
+            _("%(who)s was already withdrawn from “%(group)s” on %(date)s.")
+            % {"who": who, "group": group.name, "date": _date(assignment.withdrawn_on)}
+        )
+    assigned_on = timezone.localtime(assignment.assigned_at, OSLO).date()
+    if not assigned_on <= on <= timezone.localdate():
+        raise FacilitatorError(
+            _("%(who)s can be withdrawn between being assigned (%(assigned)s) and today.")
+            % {"who": who, "assigned": _date(assigned_on)}
+        )
+    assignment.withdrawn_on = on
+    assignment.withdrawn_by = actor
+    assignment.save(update_fields=["withdrawn_on", "withdrawn_by"])
+    return assignment
+
+
+# --- Follow-ups -----------------------------------------------------------------
+
+
+def follow_up_due_on(group):
+    """When the follow-up after four meetings is due.
+
+    FOLLOW_UP_OFFSET_DAYS after the day of the group's fourth meeting that is
+    not cancelled (7 by default: the day of the fifth weekly meeting). When
+    fewer than four meetings are planned yet, the missing ones count as weekly.
+    """
+    starts = [meeting.start for meeting in held_meetings(group, FOLLOW_UP_AFTER_MEETINGS)]
+    if starts:
+        last = timezone.localtime(starts[-1], OSLO).date()
+    else:
+        last = group.first_meeting - datetime.timedelta(weeks=1)
+    fourth = last + datetime.timedelta(weeks=FOLLOW_UP_AFTER_MEETINGS - len(starts))
+    return fourth + datetime.timedelta(days=settings.FOLLOW_UP_OFFSET_DAYS)
+
+
+@transaction.atomic
+def create_follow_up(*, group):
+    """Create the group's follow-up after four meetings (once; returns the existing one after)."""
+    follow_up, _created = FollowUp.objects.get_or_create(
+        group=group,
+        kind=FollowUp.Kind.AFTER_FOUR,
+        defaults={"due_on": follow_up_due_on(group)},
+    )
+    return follow_up
+
+
+@transaction.atomic
+def refresh_follow_up_due(*, group):
+    """Move the open follow-up after four meetings to follow the group's meetings.
+
+    Called after a meeting is cancelled or moved. A follow-up already done
+    keeps its date. Returns the follow-up, or None when the group has none.
+    """
+    follow_up = (
+        FollowUp.objects.select_for_update()
+        .filter(group=group, kind=FollowUp.Kind.AFTER_FOUR, done_on__isnull=True)
+        .first()
+    )
+    if follow_up is None:
+        return None
+    due_on = follow_up_due_on(group)
+    if due_on != follow_up.due_on:
+        follow_up.due_on = due_on
+        follow_up.revision += 1
+        follow_up.save(update_fields=["due_on", "revision"])
+    return follow_up
+
+
+def may_handle_follow_up(user, group):
+    """Staff of the group's centre and its active facilitators; superusers."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.staff_memberships.filter(centre=group.centre_id).exists():
+        return True
+    return Assignment.objects.active().filter(group=group, facilitator__user=user).exists()
+
+
+@transaction.atomic
+def complete_follow_up(*, follow_up, done_on, outcome, note="", visit_on=None, actor):
+    """Mark a follow-up done on `done_on` with its `outcome` and a short note.
+
+    "Invited back" (FollowUp.Outcome.INVITED_BACK) needs `visit_on`, the
+    agreed date of the visit, and creates that visit as a new follow-up.
+    Only the group's facilitators and its centre's staff may do this.
+    Returns the follow-up.
+    """
+    follow_up = FollowUp.objects.select_for_update().select_related("group").get(pk=follow_up.pk)
+    group = follow_up.group
+    if not may_handle_follow_up(actor, group):
+        raise PermissionDenied
+    errors = []
+    if follow_up.is_done:
+        raise FacilitatorError(
+            _("The follow-up of “%(group)s” was already done on %(date)s.")
+            % {"group": group.name, "date": _date(follow_up.done_on)}
+        )
+    if outcome not in FollowUp.Outcome.values:
+        errors.append(_("Choose how the group is doing."))
+    if done_on > timezone.localdate():
+        errors.append(_("A follow-up can only be marked done on a day that has come."))
+    note = " ".join(note.split())
+    if len(note) > NOTE_MAX_LENGTH:
+        errors.append(
+            _("The note can be at most %(max)s characters long.") % {"max": NOTE_MAX_LENGTH}
+        )
+    if outcome == FollowUp.Outcome.INVITED_BACK:
+        if not group.is_active:
+            errors.append(
+                _("The group “%(group)s” is %(status)s: no visit can be planned.")
+                % {"group": group.name, "status": group.get_status_display().lower()}
+            )
+        if visit_on is None:
+            errors.append(_("Give the date of the visit the group asked for."))
+        elif visit_on < max(done_on, timezone.localdate()):
+            errors.append(_("The visit has to be today or later."))
+    if errors:
+        raise FacilitatorError(*errors)
+    follow_up.done_on = done_on
+    follow_up.done_by = actor
+    follow_up.outcome = outcome
+    follow_up.note = note
+    follow_up.revision += 1
+    follow_up.save(update_fields=["done_on", "done_by", "outcome", "note", "revision"])
+    if outcome == FollowUp.Outcome.INVITED_BACK:
+        FollowUp.objects.create(
+            group=group, kind=FollowUp.Kind.VISIT, due_on=visit_on, requested_by=follow_up
+        )
+    return follow_up

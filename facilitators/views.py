@@ -1,0 +1,147 @@
+"""The facilitator's own pages under /igangsetter/: overview, group, follow-up, calendar.
+
+Every page but the calendar feed needs a logged-in active facilitator
+(access.facilitator_required); groups and follow-ups are loaded through
+access.assignment_for / access.follow_up_for, so anything the facilitator
+is not assigned to is a 404. The feed is reached by its secret token alone,
+because calendar apps cannot log in.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from groups.models import Group
+
+from . import calendar, selectors, services
+from .access import assignment_for, facilitator_required, follow_up_for
+from .forms import FollowUpForm
+from .models import Facilitator
+
+
+def _feed_url(facilitator):
+    return settings.SITE_URL + reverse(
+        "facilitators:calendar-feed", args=[facilitator.calendar_token]
+    )
+
+
+@facilitator_required
+def overview(request):
+    facilitator = request.facilitator
+    assignments = selectors.active_assignments(facilitator)
+    now = timezone.now()
+    meetings = [m for m in selectors.attended_meetings(assignments) if m.end > now]
+    feed_url = _feed_url(facilitator)
+    return render(
+        request,
+        "facilitators/overview.html",
+        {
+            "facilitator": facilitator,
+            "assignments": assignments,
+            "meetings": meetings,
+            "follow_ups": selectors.open_follow_ups(assignments),
+            "today": timezone.localdate(),
+            "feed_url": feed_url,
+            "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+        },
+    )
+
+
+@facilitator_required
+def group_detail(request, group_id):
+    assignment = assignment_for(request.facilitator, group_id)
+    group = assignment.group
+    attended = {meeting.pk for meeting in selectors.attended_meetings([assignment])}
+    return render(
+        request,
+        "facilitators/group_detail.html",
+        {
+            "assignment": assignment,
+            "group": group,
+            "members": group.memberships.active()
+            .select_related("intake")
+            .only("group_id", "intake__name"),
+            "meetings": group.meetings.order_by("start", "sequence"),
+            "attended": attended,
+            "follow_ups": group.follow_ups.order_by("due_on", "pk"),
+            "today": timezone.localdate(),
+            "is_digital": group.format == Group.Format.DIGITAL,
+        },
+    )
+
+
+@facilitator_required
+def follow_up_detail(request, follow_up_id):
+    follow_up = follow_up_for(request.facilitator, follow_up_id)
+    form = None
+    if not follow_up.is_done:
+        form = FollowUpForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.complete_follow_up(
+                    follow_up=follow_up, actor=request.user, **form.cleaned_data
+                )
+            except services.FacilitatorError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Thank you: the follow-up is recorded."))
+                return redirect("facilitators:overview")
+    return render(
+        request,
+        "facilitators/follow_up.html",
+        {
+            "follow_up": follow_up,
+            "group": follow_up.group,
+            "form": form,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@facilitator_required
+def regenerate_calendar(request):
+    services.regenerate_calendar_token(facilitator=request.facilitator)
+    messages.success(
+        request,
+        _(
+            "Your calendar has a new address. The old one no longer works: "
+            "add the new one to your calendar."
+        ),
+    )
+    return redirect(reverse("facilitators:overview") + "#kalender")
+
+
+@require_GET
+@never_cache
+def calendar_feed(request, token):
+    facilitator = (
+        Facilitator.objects.filter(calendar_token=token, active=True).select_related("user").first()
+    )
+    if facilitator is None:
+        raise Http404
+    assignments = selectors.active_assignments(facilitator)
+    body = calendar.build_feed(
+        facilitator=facilitator,
+        meetings=selectors.attended_meetings(assignments),
+        follow_ups=selectors.follow_ups_for_calendar(assignments),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="selvhjelp.ics"'
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def logout(request):
+    auth_logout(request)
+    messages.success(request, _("You are logged out."))
+    return redirect("facilitators:login")

@@ -1,0 +1,149 @@
+"""A facilitator logs in, finds the follow-up that is due and records it, on a phone and a PC."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from facilitators.models import FollowUp
+from intake.models import Slot, Theme
+from intake.reference import ensure_reference_data
+from selvhjelp.management.commands.seed_demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def axe_violations(page):
+    results = Axe().run(page)
+    return [
+        (v["id"], [node["target"] for node in v["nodes"]]) for v in results.response["violations"]
+    ]
+
+
+def overflow(page):
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo data: Kari starts three groups and one follow-up of hers is overdue."""
+    # An earlier transactional test's flush took the migrations' rows away.
+    ensure_reference_data(Slot, Theme)
+    call_command("seed_demo")
+
+
+def log_in(page, live_server):
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="For igangsettere").click()
+    assert page.locator("h1").inner_text() == "Innlogging for igangsettere"
+    page.get_by_label("Brukernavn eller e-post").fill("igangsetter-kari@example.org")
+    page.get_by_label("Passord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    assert page.locator("h1").inner_text() == "Min oversikt"
+
+
+def test_facilitator_finds_and_records_the_follow_up_that_is_due(
+    live_server, page, screenshot, demo
+):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server)
+
+    overdue = page.locator(".fac-overdue")
+    assert overdue.count() == 1
+    assert "Forfalt" in overdue.inner_text()
+    assert overflow(page) <= 0
+    assert axe_violations(page) == []
+    screenshot("facilitator-overview-phone")
+
+    page.set_viewport_size(DESKTOP)
+    assert axe_violations(page) == []
+    screenshot("facilitator-overview-desktop")
+
+    overdue.get_by_role("link").click()
+    assert page.locator("h1").inner_text().startswith("Oppfølging etter fire møter: ")
+    assert page.get_by_text("Ingen helseopplysninger i notatet.").is_visible()
+    assert axe_violations(page) == []
+    screenshot("facilitator-follow-up")
+
+    page.get_by_role("button", name="Lagre oppfølgingen").click()
+    summary = page.locator(".error-summary")
+    assert "Velg hvordan det går med gruppen." in summary.inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Gruppen fungerer godt").check()
+    page.get_by_label("Kort notat (valgfritt)").fill("Møtes hver uke og fordeler ordet godt.")
+    page.get_by_role("button", name="Lagre oppfølgingen").click()
+
+    assert page.locator("h1").inner_text() == "Min oversikt"
+    assert "Takk! Oppfølgingen er registrert." in page.get_by_role("status").inner_text()
+    assert page.locator(".fac-overdue").count() == 0
+    done = FollowUp.objects.get(done_on__isnull=False)
+    assert done.outcome == FollowUp.Outcome.GOING_WELL
+    assert done.done_by.username == "igangsetter-kari"
+
+
+def test_group_page_fits_a_phone_and_passes_axe(live_server, page, screenshot, demo):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server)
+
+    page.locator(".fac-card h3 a").last.click()
+
+    assert page.get_by_role("table").count() == 1
+    assert overflow(page) <= 0
+    assert axe_violations(page) == []
+    screenshot("facilitator-group-phone")
+
+
+def test_overview_works_by_keyboard_and_logs_out(live_server, page, demo):
+    log_in(page, live_server)
+
+    # Tab from the top: the skip link first, then on through the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    for _step in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.fac-overdue') !== null"):
+            break
+    else:
+        pytest.fail("the overdue follow-up cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text().startswith("Oppfølging etter fire møter")
+
+    page.get_by_role("navigation", name="Hovedmeny").get_by_role("button", name="Logg ut").click()
+    assert "Du er logget ut." in page.get_by_role("status").inner_text()
+
+
+def axe_in(page, *selectors):
+    results = Axe().run(page, context={"include": [[selector] for selector in selectors]})
+    return [
+        (v["id"], [node["target"] for node in v["nodes"]]) for v in results.response["violations"]
+    ]
+
+
+def test_staff_pages_for_facilitators_pass_axe(live_server, page, screenshot, demo):
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Brukernavn").fill("ansatt-arna")
+    page.get_by_label("Passord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+
+    page.goto(live_server.url + "/admin/groups/group/?status=all")
+    page.get_by_role("link", name="Torsdagsgruppa i Arna").click()
+    expect(page.locator("#assignments-group select:visible")).to_have_count(2)
+    assert axe_in(page, "#assignments-group", "#assignments-2-group", "#follow_ups-group") == []
+    page.locator("#assignments-group").scroll_into_view_if_needed()
+    screenshot("admin-group-facilitators")
+
+    page.goto(live_server.url + "/admin/facilitators/followup/?state=all")
+    assert axe_in(page, "#content-main") == []
+    page.locator("#result_list tbody tr th a").first.click()
+    expect(page.locator("#followup_form")).to_be_visible()
+    assert axe_in(page, "#content-main") == []
+
+    page.goto(live_server.url + "/admin/facilitators/facilitator/add/")
+    assert page.locator("h1").inner_text() == "Inviter en igangsetter"
+    assert axe_in(page, "#content") == []

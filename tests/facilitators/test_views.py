@@ -1,0 +1,322 @@
+"""The facilitator's pages: the overview, a group, a follow-up, the calendar address."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from facilitators import services
+from facilitators.models import FollowUp
+from groups import services as group_services
+from tests.facilitators.conftest import FIRST, SURNAMES, at
+
+pytestmark = pytest.mark.django_db
+
+OVERVIEW = reverse("facilitators:overview")
+WEEK = datetime.timedelta(weeks=1)
+
+
+def text(response):
+    """The page's main content as plain text, spaces collapsed."""
+    html = response.content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def follow_up_url(follow_up):
+    return reverse("facilitators:follow-up", args=[follow_up.pk])
+
+
+# --- The overview -----------------------------------------------------------------
+
+
+def test_overview_shows_the_group_with_first_names_and_the_count_only(
+    facilitator_client, assignment
+):
+    page = text(facilitator_client.get(OVERVIEW))
+
+    assert "Tirsdagsgruppa" in page
+    assert "4 deltakere: Anne, Bjørn, Cecilie, David" in page
+    assert not any(surname in page for surname in SURNAMES)
+    assert "Arna frivilligsentral, møterom 2" in page
+    assert "Hver tirsdag kl. 18:00" in page
+    assert "Starter 19. januar 2027" in page
+
+
+def test_overview_shows_the_week_number_once_the_group_has_met(
+    facilitator_client, facilitator, assignment, clock
+):
+    clock.move_to(at(FIRST + 2 * WEEK, 21))
+    facilitator_client.force_login(facilitator.user)  # the old session has expired
+
+    assert "Uke 3" in text(facilitator_client.get(OVERVIEW))
+
+
+def test_overview_shows_the_video_link_of_a_digital_group(
+    facilitator_client, make_group, facilitator, staff, centre
+):
+    centre.runs_digital_groups = True
+    centre.save()
+    group = make_group(
+        "Videogruppa", format="digital", venue="", video_link="https://video.example.no/abc"
+    )
+    services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
+
+    html = facilitator_client.get(OVERVIEW).content.decode()
+
+    assert 'href="https://video.example.no/abc"' in html
+
+
+def test_overview_lists_the_meetings_the_facilitator_attends(facilitator_client, assignment, staff):
+    services.change_attendance(assignment=assignment, meetings_attended=2, actor=staff)
+
+    page = text(facilitator_client.get(OVERVIEW))
+
+    assert "tirsdag 19. januar kl. 18:00" in page
+    assert "tirsdag 26. januar kl. 18:00" in page
+    assert "tirsdag 2. februar" not in page
+    assert "Ditt siste møte med gruppen" in page
+
+
+def test_overview_shows_a_cancelled_meeting_as_cancelled(facilitator_client, assignment, staff):
+    services.change_attendance(assignment=assignment, meetings_attended=2, actor=staff)
+    meeting = assignment.group.meetings.get(sequence=2)
+    group_services.cancel_meeting(meeting=meeting, reason="Lokalet er opptatt", actor=staff)
+
+    page = text(facilitator_client.get(OVERVIEW))
+
+    assert "tirsdag 26. januar kl. 18:00 Avlyst" in page
+    assert "tirsdag 2. februar kl. 18:00" in page
+
+
+def test_overview_leaves_out_meetings_that_are_over(
+    facilitator_client, facilitator, assignment, clock
+):
+    clock.move_to(at(FIRST, 21))
+    facilitator_client.force_login(facilitator.user)  # the old session has expired
+
+    page = text(facilitator_client.get(OVERVIEW))
+
+    assert "Du har ingen møter framover." in page
+
+
+def test_overview_makes_an_overdue_follow_up_stand_out_in_words(
+    facilitator_client, facilitator, assignment, clock
+):
+    clock.move_to(at(datetime.date(2027, 2, 18), 9))
+    facilitator_client.force_login(facilitator.user)  # the old session has expired
+
+    response = facilitator_client.get(OVERVIEW)
+
+    assert "Forfalt" in text(response)
+    assert "Skulle vært gjort tirsdag 16. februar" in text(response)
+    assert 'class="fac-card fac-overdue"' in response.content.decode()
+
+
+def test_overview_links_to_a_follow_up_that_is_not_yet_due(facilitator_client, assignment):
+    follow_up = assignment.group.follow_ups.get()
+
+    response = facilitator_client.get(OVERVIEW)
+
+    assert follow_up_url(follow_up) in response.content.decode()
+    assert "Gjøres innen tirsdag 16. februar." in text(response)
+    assert "Forfalt" not in text(response)
+
+
+def test_overview_says_what_to_do_when_there_is_nothing(facilitator_client):
+    page = text(facilitator_client.get(OVERVIEW))
+
+    assert "Ingen oppfølginger venter." in page
+    assert "Du har ingen møter framover." in page
+    assert "Du starter ingen gruppe ennå." in page
+
+
+def test_overview_leaves_out_a_group_the_facilitator_was_withdrawn_from(
+    facilitator_client, assignment, staff
+):
+    services.withdraw_facilitator(assignment=assignment, actor=staff)
+
+    assert "Tirsdagsgruppa" not in text(facilitator_client.get(OVERVIEW))
+
+
+def test_overview_shows_the_personal_calendar_address(facilitator_client, facilitator):
+    html = facilitator_client.get(OVERVIEW).content.decode()
+
+    assert f"/igangsetter/kalender/{facilitator.calendar_token}.ics" in html
+    assert f"webcal://127.0.0.1:8000/igangsetter/kalender/{facilitator.calendar_token}.ics" in html
+
+
+def add_groups(count, make_group, facilitator, staff):
+    for number in range(count):
+        group = make_group(f"Gruppe {number}")
+        services.assign_facilitator(
+            group=group, facilitator=facilitator, meetings_attended=2, actor=staff
+        )
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_overview_costs_the_same_queries_for_1_and_20_groups(
+    facilitator_client, make_group, facilitator, staff, count, django_assert_num_queries
+):
+    add_groups(count, make_group, facilitator, staff)
+    # session, user, facilitator, assignments with groups, members, meetings
+    # held, meetings cancelled, follow-ups
+    with django_assert_num_queries(8):
+        response = facilitator_client.get(OVERVIEW)
+
+    assert response.content.decode().count('class="fac-card"') >= 2 * count
+
+
+# --- The group page ----------------------------------------------------------------
+
+
+def test_group_page_shows_the_schedule_with_cancelled_and_moved_meetings(
+    facilitator_client, assignment, staff
+):
+    group = assignment.group
+    group_services.cancel_meeting(
+        meeting=group.meetings.get(sequence=3), reason="Lokalet er opptatt", actor=staff
+    )
+    group_services.move_meeting(
+        meeting=group.meetings.get(sequence=4),
+        date=FIRST + 3 * WEEK + datetime.timedelta(1),
+        actor=staff,
+    )
+
+    page = text(facilitator_client.get(reverse("facilitators:group", args=[group.pk])))
+
+    assert "Møte 1 tir 19. januar 2027 18:00 Du er med" in page
+    assert "Møte 3 tir 2. februar 2027 18:00 Avlyst" in page
+    assert "Møte 4 ons 10. februar 2027 18:00 Flyttet fra tir 9. februar 18:00." in page
+    assert "Lokalet er opptatt" not in page
+    assert "4 deltakere: Anne, Bjørn, Cecilie, David" in page
+
+
+# --- The follow-up page ---------------------------------------------------------------
+
+
+def test_follow_up_page_reminds_that_the_note_holds_no_health_details(
+    facilitator_client, assignment
+):
+    follow_up = assignment.group.follow_ups.get()
+
+    page = text(facilitator_client.get(follow_up_url(follow_up)))
+
+    assert "Ingen helseopplysninger i notatet." in page
+    assert "Skriv aldri helseopplysninger" in page
+
+
+def test_completing_a_follow_up_records_it_and_returns_to_the_overview(
+    facilitator_client, assignment, facilitator
+):
+    follow_up = assignment.group.follow_ups.get()
+
+    response = facilitator_client.post(
+        follow_up_url(follow_up),
+        {"done_on": "2027-01-04", "outcome": "going_well", "note": "Møtes hver uke."},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(OVERVIEW, 302)]
+    assert "Takk! Oppfølgingen er registrert." in text(response)
+    follow_up.refresh_from_db()
+    assert follow_up.outcome == FollowUp.Outcome.GOING_WELL
+    assert follow_up.done_by == facilitator.user
+    assert follow_up.note == "Møtes hver uke."
+
+
+def test_invited_back_on_the_page_plans_the_visit(facilitator_client, assignment):
+    follow_up = assignment.group.follow_ups.get()
+
+    facilitator_client.post(
+        follow_up_url(follow_up),
+        {"done_on": "2027-01-04", "outcome": "invited_back", "visit_on": "2027-02-01"},
+    )
+
+    visit = assignment.group.follow_ups.get(kind=FollowUp.Kind.VISIT)
+    assert visit.due_on == datetime.date(2027, 2, 1)
+
+
+def test_bad_input_shows_norwegian_errors_next_to_the_fields(facilitator_client, assignment):
+    follow_up = assignment.group.follow_ups.get()
+
+    response = facilitator_client.post(
+        follow_up_url(follow_up),
+        {"done_on": "2027-03-01", "outcome": "invited_back", "note": "x" * 301},
+    )
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Noe må rettes før oppfølgingen kan lagres" in page
+    assert "Datoen kan ikke være fram i tid." in page
+    assert "Skriv inn datoen for besøket gruppen ba om." in page
+    assert "Notatet kan være høyst 300 tegn langt; det har 301." in page
+    follow_up.refresh_from_db()
+    assert not follow_up.is_done
+
+
+def test_a_done_follow_up_shows_what_was_recorded_and_no_form(
+    facilitator_client, assignment, facilitator
+):
+    follow_up = assignment.group.follow_ups.get()
+    services.complete_follow_up(
+        follow_up=follow_up,
+        done_on=datetime.date(2027, 1, 4),
+        outcome="needs_support",
+        note="Ønsker nytt rom.",
+        actor=facilitator.user,
+    )
+
+    response = facilitator_client.get(follow_up_url(follow_up))
+
+    page = text(response)
+    assert "Utført 4. januar 2027." in page
+    assert "Gruppen trenger støtte" in page
+    assert "Ønsker nytt rom." in page
+    assert "fac-form" not in response.content.decode()
+    assert "Lagre oppfølgingen" not in page
+
+
+def test_posting_to_a_done_follow_up_changes_nothing(facilitator_client, assignment, facilitator):
+    follow_up = assignment.group.follow_ups.get()
+    services.complete_follow_up(
+        follow_up=follow_up,
+        done_on=datetime.date(2027, 1, 4),
+        outcome="going_well",
+        actor=facilitator.user,
+    )
+
+    facilitator_client.post(
+        follow_up_url(follow_up), {"done_on": "2027-01-04", "outcome": "dissolving"}
+    )
+
+    follow_up.refresh_from_db()
+    assert follow_up.outcome == FollowUp.Outcome.GOING_WELL
+
+
+# --- The calendar address ---------------------------------------------------------------
+
+
+def test_a_new_calendar_address_revokes_the_old_one(facilitator_client, facilitator):
+    old = reverse("facilitators:calendar-feed", args=[facilitator.calendar_token])
+    assert facilitator_client.get(old).status_code == 200
+
+    response = facilitator_client.post(reverse("facilitators:regenerate-calendar"))
+
+    assert response.status_code == 302
+    assert response["Location"] == OVERVIEW + "#kalender"
+    facilitator.refresh_from_db()
+    new = reverse("facilitators:calendar-feed", args=[facilitator.calendar_token])
+    assert facilitator_client.get(old).status_code == 404
+    assert facilitator_client.get(new).status_code == 200
+
+
+def test_the_calendar_address_is_only_regenerated_by_post(facilitator_client, facilitator):
+    token = facilitator.calendar_token
+
+    response = facilitator_client.get(reverse("facilitators:regenerate-calendar"))
+
+    assert response.status_code == 405
+    facilitator.refresh_from_db()
+    assert facilitator.calendar_token == token
