@@ -1,7 +1,12 @@
 from django.contrib import admin
+from django.contrib import messages as django_messages
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Centre, OutboundMessage, StaffMembership
+from . import messaging
+from .models import Centre, MessageOptOut, OutboundMessage, StaffMembership
 
 
 class CentreScopedAdmin(admin.ModelAdmin):
@@ -74,21 +79,70 @@ class CentreAdmin(CentreScopedAdmin):
         return request.user.is_superuser
 
 
+class OutboundStatusFilter(admin.SimpleListFilter):
+    """Status filter that opens on the failed messages: those need a person."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*OutboundMessage.Status.choices, (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or OutboundMessage.Status.FAILED
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(CentreScopedAdmin):
-    list_display = ["template", "channel", "status", "centre", "due_at", "attempts", "sent_at"]
-    list_filter = ["status", "channel", "centre"]
-    list_select_related = ["centre"]
-    date_hierarchy = "created_at"
-    readonly_fields = [
-        "centre",
+    """The outbox of the staff's own centres; failed messages first, to send again.
+
+    Staff only view rows (no change permission); sending again and
+    cancelling go through selvhjelp.messaging and need only what they see.
+    """
+
+    list_display = [
+        "message_type",
         "channel",
         "recipient",
-        "template",
-        "context",
-        "content_type",
-        "object_id",
-        "dedup_key",
+        "status",
+        "centre",
+        "due_at",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = [OutboundStatusFilter, "channel", "centre"]
+    list_select_related = ["centre"]
+    search_fields = ["recipient"]
+    date_hierarchy = "created_at"
+    actions = ["send_again", "cancel"]
+    fieldsets = [
+        (None, {"fields": ["message_type", "channel", "recipient", "centre", "status"]}),
+        (
+            _("Sending"),
+            {"fields": ["due_at", "attempts", "last_error", "claimed_at", "sent_at", "created_at"]},
+        ),
+        (_("Text"), {"fields": ["preview"]}),
+        (_("Technical details"), {"fields": ["dedup_key", "content_type", "object_id"]}),
+    ]
+    readonly_fields = [
+        "message_type",
+        "channel",
+        "recipient",
+        "centre",
         "status",
         "due_at",
         "attempts",
@@ -96,7 +150,142 @@ class OutboundMessageAdmin(CentreScopedAdmin):
         "claimed_at",
         "sent_at",
         "created_at",
+        "preview",
+        "dedup_key",
+        "content_type",
+        "object_id",
     ]
+
+    @admin.display(description=_("message type"), ordering="template")
+    def message_type(self, obj):
+        return messaging.message_type_label(obj.template)
+
+    @admin.display(description=_("text"))
+    def preview(self, obj):
+        try:
+            rendered = messaging.render_message(obj, preview=True)
+        except Exception:  # a template problem must not break the admin page
+            return _("The text cannot be shown.")
+        text = f"{rendered.subject}\n\n{rendered.body}" if rendered.subject else rendered.body
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        # Whoever may see a centre's messages may ask for them to be sent again;
+        # the service checks the centre once more.
+        return self.has_view_permission(request)
+
+    @admin.action(description=_("Send the chosen failed messages again"), permissions=["resend"])
+    def send_again(self, request, queryset):
+        try:
+            count = messaging.resend_messages(messages=queryset, actor=request.user)
+        except messaging.MessageError as error:
+            self.message_user(request, str(error), django_messages.WARNING)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d message will be sent again.",
+                "%(count)d messages will be sent again.",
+                count,
+            )
+            % {"count": count},
+            django_messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Do not send the chosen messages"), permissions=["resend"])
+    def cancel(self, request, queryset):
+        try:
+            count = messaging.cancel_messages(messages=queryset, actor=request.user)
+        except messaging.MessageError as error:
+            self.message_user(request, str(error), django_messages.WARNING)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d message will not be sent.",
+                "%(count)d messages will not be sent.",
+                count,
+            )
+            % {"count": count},
+            django_messages.SUCCESS,
+        )
+
+
+@admin.register(MessageOptOut)
+class MessageOptOutAdmin(CentreScopedAdmin):
+    """Reminders people stopped with the link in a message; staff can start them again.
+
+    Rows are written only by the stop link (messaging.stop_messages); staff
+    view them and, when a person changes their mind, undo the stop.
+    """
+
+    list_display = ["message_type", "about_display", "centre", "created_at"]
+    list_filter = ["centre"]
+    list_select_related = ["centre"]
+    date_hierarchy = "created_at"
+    actions = ["resume"]
+    fields = ["message_type", "about_display", "centre", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # What each stop is about, with what its name needs, in a fixed number of queries.
+        from facilitators.models import Assignment
+        from groups.models import Membership
+
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                GenericPrefetch(
+                    "about",
+                    [
+                        Membership.objects.select_related("intake", "group"),
+                        Assignment.objects.select_related("facilitator__user", "group"),
+                    ],
+                )
+            )
+        )
+
+    @admin.display(description=_("message type"), ordering="template")
+    def message_type(self, obj):
+        return messaging.message_type_label(obj.template)
+
+    @admin.display(description=_("about"))
+    def about_display(self, obj):
+        return str(obj.about) if obj.about is not None else "–"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resume_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(description=_("Start the chosen reminders again"), permissions=["resume"])
+    def resume(self, request, queryset):
+        try:
+            count = messaging.resume_messages(opt_outs=queryset, actor=request.user)
+        except messaging.MessageError as error:
+            self.message_user(request, str(error), django_messages.WARNING)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d kind of reminder will be sent again.",
+                "%(count)d kinds of reminders will be sent again.",
+                count,
+            )
+            % {"count": count},
+            django_messages.SUCCESS,
+        )

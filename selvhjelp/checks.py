@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Info, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -13,5 +13,47 @@ def broker_configured(app_configs, **kwargs):
             "and nothing runs the periodic jobs.",
             hint="Set REDIS_URL and run a Celery worker and beat (see the Procfile).",
             id="selvhjelp.W001",
+        )
+    ]
+
+
+@register()
+def sms_backend_configured(app_configs, **kwargs):
+    """SMS_BACKEND names a backend that can start; the HTTP one needs its URL."""
+    from django.utils.module_loading import import_string
+
+    from .sms import HttpSmsBackend
+
+    try:
+        backend = import_string(settings.SMS_BACKEND)
+    except ImportError:
+        return [
+            Error(
+                f"SMS_BACKEND {settings.SMS_BACKEND!r} cannot be imported.",
+                hint="Use selvhjelp.sms.ConsoleSmsBackend or selvhjelp.sms.HttpSmsBackend.",
+                id="selvhjelp.E002",
+            )
+        ]
+    if issubclass(backend, HttpSmsBackend) and not settings.SMS_HTTP_URL:
+        return [
+            Error(
+                "SMS_BACKEND sends through an SMS gateway, but SMS_HTTP_URL is not set.",
+                hint="Set SMS_HTTP_URL, SMS_HTTP_TOKEN and SMS_SENDER (see the README).",
+                id="selvhjelp.E003",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def sms_really_sent(app_configs, **kwargs):
+    """In production, say so when SMS are only written to the log."""
+    if settings.SMS_BACKEND != "selvhjelp.sms.ConsoleSmsBackend":
+        return []
+    return [
+        Info(
+            "SMS are not sent, only logged (SMS_BACKEND is the console backend).",
+            hint="Set SMS_BACKEND=selvhjelp.sms.HttpSmsBackend and SMS_HTTP_URL to send them.",
+            id="selvhjelp.I001",
         )
     ]

@@ -136,3 +136,42 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.template} ({self.get_channel_display()})"
+
+
+class MessageOptOut(models.Model):
+    """A recipient stopped one kind of optional message about one thing.
+
+    Written by the stop link in a reminder (messaging.stop_messages). The
+    reminder jobs write no message of `template` about the object, and a
+    message already waiting is not sent. What `about` is sets the scope: a
+    membership for a participant's reminders, an assignment for a
+    facilitator's.
+    """
+
+    # The centre that sent the messages: its staff see the stop and can undo it.
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="message_opt_outs",
+        verbose_name=_("centre"),
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    about = GenericForeignKey("content_type", "object_id")
+    template = models.CharField(_("message type"), max_length=80)
+    created_at = models.DateTimeField(_("stopped"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("stopped reminder")
+        verbose_name_plural = _("stopped reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "template"], name="unique_message_opt_out"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.template} ({self.content_type_id}:{self.object_id})"

@@ -14,14 +14,16 @@ def ensure_staff_permission_group():
     """Create or refresh the permission group every centre staff user belongs to.
 
     Staff may work with everything in the centre apps, read the outbox and
-    edit (not create or delete) centres; which rows they see is limited by
-    their centre memberships, not by these permissions.
+    the stopped reminders (and start them again), and edit (not create or
+    delete) centres; which rows they see is limited by their centre
+    memberships, not by these permissions.
     """
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP_NAME)
     permissions = Permission.objects.filter(
         Q(content_type__app_label__in=STAFF_APPS)
         | Q(content_type__app_label="selvhjelp", codename__in=["view_centre", "change_centre"])
         | Q(content_type__app_label="selvhjelp", codename__startswith="view_outbound")
+        | Q(content_type__app_label="selvhjelp", codename="view_messageoptout")
     )
     group.permissions.set(permissions)
     return group

@@ -9,6 +9,7 @@ and SECRET_KEY is required unless DEBUG is on. `make run` writes a local
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +88,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
 
+LOGIN_URL = "facilitators:login"
+LOGIN_REDIRECT_URL = "facilitators:overview"
+# Links to choose a password (invitations and resets) work for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -132,6 +138,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Selvhjelp <ikke-svar@selvhjelp.local>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Seconds to wait for the mail server; without a limit a send can hang a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- Celery -----------------------------------------------------------------
 
@@ -146,9 +154,147 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # Fail fast when the broker is down: the request that enqueues must not hang.
+# socket_timeout covers a broker that accepts connections but does not answer;
+# without it publishing waits forever. Tests prove both cases.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every periodic job, in one place. Times are Europe/Oslo (CELERY_TIMEZONE).
+# Each entry runs a job of selvhjelp.jobs (also `manage.py run_job <name>`);
+# a job that finds nothing to do does nothing, so running one twice is safe.
+CELERY_BEAT_SCHEDULE = {
+    "send-due-messages": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("send_due_messages",),
+        "schedule": crontab(),  # every minute
+        # A sweep that waited longer than this is replaced by the next one.
+        "options": {"expires": 50},
+    },
+    "staff-digest": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("staff_digest",),
+        "schedule": crontab(
+            hour=env.int("STAFF_DIGEST_HOUR", default=7),
+            minute=env.int("STAFF_DIGEST_MINUTE", default=0),
+        ),
+        "options": {"expires": 3 * 60 * 60},
+    },
+    # Planned groups that have met are started; active groups keep 8 meetings ahead.
+    "roll-groups-forward": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("roll_groups_forward",),
+        "schedule": crontab(minute=5, hour="*/6"),
+        "options": {"expires": 5 * 60 * 60},
+    },
+    # Groups whose facilitators have attended their last meeting run themselves.
+    "move-groups-to-self-run": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("move_groups_to_self_run",),
+        "schedule": crontab(minute=20),  # every hour
+        "options": {"expires": 50 * 60},
+    },
+    # Reminders are written once their time (in the database) has come; a run
+    # every 15 minutes sends them within a quarter of an hour of it, and a
+    # late run still catches them before the meeting.
+    "remind-first-meetings": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("remind_first_meetings",),
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "remind-facilitators-of-meetings": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("remind_facilitators_of_meetings",),
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "remind-facilitators-of-follow-ups": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("remind_facilitators_of_follow_ups",),
+        "schedule": crontab(minute=2),  # every hour; the reminder's time is FOLLOW_UP_REMINDER_HOUR
+        "options": {"expires": 50 * 60},
+    },
+    # On the day a member's 12 weeks end; staff see the count in the digest.
+    "tell-commitment-ends": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("tell_commitment_ends",),
+        "schedule": crontab(
+            hour=env.int("COMMITMENT_END_HOUR", default=10),
+            minute=env.int("COMMITMENT_END_MINUTE", default=0),
+        ),
+        "options": {"expires": 3 * 60 * 60},
+    },
+}
+
+# --- Messages (email and SMS) ---------------------------------------------------
+
+# SMS go through this backend: selvhjelp.sms.ConsoleSmsBackend only logs that
+# an SMS was sent (masked number and length, never the text);
+# selvhjelp.sms.HttpSmsBackend posts JSON to an SMS gateway.
+SMS_BACKEND = env.str("SMS_BACKEND", default="selvhjelp.sms.ConsoleSmsBackend")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10)
+# The sender name shown on the phone: at most 11 letters and digits.
+SMS_SENDER = env.str("SMS_SENDER", default="Selvhjelp")
+# A failed message is tried again after 1, 2, 4, 8... minutes (at most 4 hours
+# apart), this many tries in all: the default keeps trying for about 8 hours,
+# then marks it failed for staff to see.
+MESSAGES_MAX_ATTEMPTS = env.int("MESSAGES_MAX_ATTEMPTS", default=10)
+MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=60)
+# A message claimed longer ago than this (the worker died mid-send) is taken
+# over by the sweep. Must be far longer than EMAIL_TIMEOUT and SMS_HTTP_TIMEOUT.
+MESSAGES_STALE_CLAIM_SECONDS = env.int("MESSAGES_STALE_CLAIM_SECONDS", default=10 * 60)
+# The daily digest counts interest forms still "new" this many days after they came in.
+DIGEST_UNCONTACTED_DAYS = env.int("DIGEST_UNCONTACTED_DAYS", default=3)
+# Reminders go out this many days before, counted in Oslo dates at the
+# meeting's own clock time (18:00 two days before an 18:00 meeting, also
+# when the clocks change in between): participants before their first
+# meeting, facilitators before each meeting they attend and a follow-up.
+PARTICIPANT_REMINDER_DAYS = env.int("PARTICIPANT_REMINDER_DAYS", default=2)
+FACILITATOR_REMINDER_DAYS = env.int("FACILITATOR_REMINDER_DAYS", default=2)
+# A follow-up has a date but no time: its reminder goes out at this hour (Oslo).
+FOLLOW_UP_REMINDER_HOUR = env.int("FOLLOW_UP_REMINDER_HOUR", default=9)
+
+# --- Facilitators -----------------------------------------------------------------
+
+# The follow-up is due this many days after the group's fourth held meeting
+# (7: on the day of the fifth weekly meeting).
+FOLLOW_UP_OFFSET_DAYS = env.int("FOLLOW_UP_OFFSET_DAYS", default=7)
+
+# --- Cache and the interest form's rate limit ---------------------------------
+
+# The cache holds only short-lived counters (the form's rate limit). With Redis
+# every web process shares them; without it each process counts on its own.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "selvhjelp",
+            # A hanging Redis must not hang the form: the limit fails open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Accepted interest forms per address per period; 0 turns the limit off.
+INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
+INTAKE_RATE_LIMIT_PERIOD = env.int("INTAKE_RATE_LIMIT_PERIOD", default=60 * 60)
+# Reverse proxies in front of the portal that append to X-Forwarded-For. With
+# 0 the client address is REMOTE_ADDR; behind one proxy set 1, or every
+# person would share the proxy's address (and its limit).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 # --- Security ---------------------------------------------------------------
 

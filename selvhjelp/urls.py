@@ -10,9 +10,15 @@ admin.site.index_title = _("Interest forms, groups and facilitators")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("om-selvhjelpsgrupper/", views.about, name="about"),
+    path("sporsmal-og-svar/", views.questions, name="questions"),
+    path("sentre/", views.centres, name="centres"),
     path("personvern/", views.privacy, name="privacy"),
     path("tilgjengelighet/", views.accessibility, name="accessibility"),
     path("helse/", views.health_check, name="health"),
+    path("stopp/<str:token>/", views.stop_messages, name="stop-messages"),
+    path("igangsetter/", include("facilitators.urls")),
+    path("meld-interesse/", include("intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,12 +1,24 @@
+from django.contrib import messages as django_messages
 from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
 
-from . import health
+from . import health, messaging
+from .models import Centre
 
 home = TemplateView.as_view(template_name="pages/home.html")
+about = TemplateView.as_view(template_name="pages/about.html")
+questions = TemplateView.as_view(template_name="pages/questions.html")
 privacy = TemplateView.as_view(template_name="pages/privacy.html")
 accessibility = TemplateView.as_view(template_name="pages/accessibility.html")
+
+
+def centres(request):
+    """The centres that take interest forms, each with a link to the form."""
+    return render(request, "pages/centres.html", {"centres": Centre.objects.active()})
 
 
 @never_cache
@@ -22,3 +34,25 @@ def health_check(request):
         names = {True: "ok", False: "unavailable", None: "not configured"}
         body.update({name: names[ok] for name, ok in components.items()})
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def stop_messages(request, token):
+    """The stop link in a reminder: GET shows what would stop, the button (POST) stops it.
+
+    Opening the link changes nothing, so a mail program or virus scanner that
+    follows links stops nothing. The page names only the kind of message,
+    never a person, a group or a centre: whoever has the link sees no more.
+    """
+    template = "pages/messages_stop.html"
+    try:
+        stop = messaging.read_stop_request(token)
+    except messaging.MessageError:
+        return render(request, template, {"invalid": True}, status=404)
+    if request.method == "POST":
+        _stop, created = messaging.stop_messages(token=token)
+        if created:
+            django_messages.success(request, _("Done: these reminders are stopped."))
+        return redirect(request.path)
+    return render(request, template, {"stop": stop})

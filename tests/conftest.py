@@ -5,6 +5,7 @@ service. When the service is missing they skip with a reason that says what
 to install, unless REQUIRE_SERVICES=1 (as in CI), when they fail instead.
 """
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -26,6 +27,20 @@ def require(available, what):
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"REQUIRE_SERVICES=1 but {what}")
     pytest.skip(what)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run database tests before transactional ones again, as Django does.
+
+    pytest-django sorts them so, but pytest then moves every test of the
+    session-scoped `browser_name` parameter (Playwright, and any test using
+    `page`) to the front. Those flush the database, taking the rows the
+    migrations wrote (themes, times of week) from every test after them.
+    """
+    from pytest_django.plugin import pytest_collection_modifyitems as django_order
+
+    django_order(items)
 
 
 # --- Services -----------------------------------------------------------------
@@ -62,11 +77,59 @@ def celery_worker(redis_url, transactional_db):
     from selvhjelp.celery import app
 
     app.conf.update(task_always_eager=False, broker_url=redis_url, result_backend=redis_url)
+    # start_worker sets the root logger to its own level (ERROR); later tests'
+    # caplog would then see nothing.
+    root_level = logging.root.level
     try:
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker:
             yield worker
     finally:
         app.conf.update(task_always_eager=True)
+        logging.root.setLevel(root_level)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Restore the rows the data migrations create (times of week, themes).
+
+    Transactional tests (browser, worker, concurrency) empty every table when
+    they finish, which would leave later tests without them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if not (marker or names & {"db", "transactional_db", "live_server"}):
+        return
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from intake.models import Slot, Theme
+    from intake.reference import ensure_reference_data
+
+    ensure_reference_data(Slot, Theme)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Every test starts with an empty in-memory cache (the form's rate-limit
+    counters live there), never the shared Redis. Tests of the Redis cache
+    set CACHES themselves."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """A fast hasher in tests: PBKDF2 costs almost a second per user made by a factory.
+
+    What hashing is configured for production is a settings matter, not
+    something these tests prove.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- Browser ------------------------------------------------------------------
@@ -134,6 +197,22 @@ def other_centre_staff(other_centre):
 
 
 @pytest.fixture
+def facilitator(centre):
+    """An active facilitator of `centre`, Kari Nordmann."""
+    return factories.FacilitatorFactory(
+        centres=[centre], user__first_name="Kari", user__last_name="Nordmann"
+    )
+
+
+@pytest.fixture
+def other_facilitator(centre):
+    """Another active facilitator of `centre`, Per Hansen."""
+    return factories.FacilitatorFactory(
+        centres=[centre], user__first_name="Per", user__last_name="Hansen"
+    )
+
+
+@pytest.fixture
 def superuser(db):
     return factories.UserFactory(is_staff=True, is_superuser=True)
 
@@ -148,3 +227,40 @@ def staff_client(client, staff):
 def other_staff_client(client, other_centre_staff):
     client.force_login(other_centre_staff)
     return client
+
+
+# --- Interest forms -----------------------------------------------------------
+
+
+@pytest.fixture
+def intake(centre):
+    """A new interest form at `centre`."""
+    return factories.IntakeFactory(centre=centre, name="Kari Nordmann")
+
+
+@pytest.fixture
+def other_centre_intake(other_centre):
+    return factories.IntakeFactory(centre=other_centre, name="Ola Oslomann")
+
+
+@pytest.fixture
+def waiting_intake(centre):
+    """An interest form at `centre` that is ready for a group."""
+    return factories.IntakeFactory(centre=centre, status="waiting")
+
+
+@pytest.fixture
+def form_choices(transactional_db):
+    """The themes and times of week of intake's data migration, for transactional
+    tests: an earlier transactional test empties every table when it ends."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("intake.migrations.0002_slots_and_themes").create(apps, None)
+
+
+@pytest.fixture
+def intake_form_data(centre):
+    """A valid POST of the public interest form for `centre`."""
+    return factories.intake_form_data(centre)

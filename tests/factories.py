@@ -1,7 +1,10 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from facilitators.models import Facilitator
+from intake.consent import CONSENT_VERSION
+from intake.models import Intake
 from selvhjelp.models import Centre
 from selvhjelp.services import grant_centre_access
 
@@ -57,3 +60,60 @@ class FacilitatorFactory(factory.django.DjangoModelFactory):
     def centres(obj, create, extracted, **kwargs):
         if create:
             obj.centres.set(extracted or [CentreFactory()])
+
+
+class IntakeFactory(factory.django.DjangoModelFactory):
+    """An intake as the form would save it; pass `status=` for a later state."""
+
+    class Meta:
+        model = Intake
+        skip_postgeneration_save = True
+
+    centre = factory.SubFactory(CentreFactory)
+    name = factory.Faker("name", locale="no_NO")
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    birth_year = 1980
+    confirmed_adult = True
+    applying_for_self = True
+    consent_version = CONSENT_VERSION
+    consent_given_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def themes(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.themes.set(extracted)
+
+    @factory.post_generation
+    def availability(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.availability.set(extracted)
+
+
+def intake_form_data(centre, /, **changes):
+    """What a person posts on the public interest form for `centre`, all valid.
+
+    `changes` replace fields; a value of None leaves the field out.
+    """
+    from intake.models import Slot, Theme
+
+    data = {
+        "centre": str(centre.pk),
+        "name": "Kari Nordmann",
+        "birth_year": "1985",
+        "confirmed_adult": "on",
+        "gender": "woman",
+        "phone": "912 34 567",
+        "email": "kari@example.org",
+        "contact_by": "phone",
+        "themes": [str(Theme.objects.get(is_other=True).pk)],
+        "about": "Jeg vil gjerne snakke med andre.",
+        "format": "either",
+        "kind": "any",
+        "availability": [str(Slot.objects.get(weekday=0, part="evening").pk)],
+        "applying_for_self": "on",
+        "consent": "on",
+        "submission_key": "0b0e3a51-2f1c-4d8e-9a55-6f3c1f7e9b21",
+        "website": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}

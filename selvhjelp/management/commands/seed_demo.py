@@ -7,7 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from facilitators.demo import seed_facilitator_work
 from facilitators.models import Facilitator
+from groups.demo import seed_groups
+from intake.demo import seed_intakes
 from selvhjelp.models import Centre
 from selvhjelp.services import grant_centre_access
 
@@ -60,7 +63,7 @@ FACILITATORS = [
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo centres, users and facilitators."
+    help = "Create or refresh the demo centres, users, facilitators and interest forms."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -71,10 +74,12 @@ class Command(BaseCommand):
             centres[slug], _created = Centre.objects.update_or_create(slug=slug, defaults=values)
 
         logins = [("admin", self._user("admin", "Ada", "Admin", superuser=True), "superbruker")]
+        staff_by_centre = {}
         for username, first, last, slug in STAFF:
             user = self._user(username, first, last)
             grant_centre_access(user=user, centres=[centres[slug]])
             logins.append((username, user, f"ansatt, {centres[slug].name}"))
+            staff_by_centre[centres[slug].pk] = user
         for username, first, last, phone, slugs in FACILITATORS:
             user = self._user(username, first, last)
             facilitator, _created = Facilitator.objects.update_or_create(
@@ -82,11 +87,18 @@ class Command(BaseCommand):
             )
             facilitator.centres.set([centres[slug] for slug in slugs])
             logins.append((username, user, "igangsetter"))
+        intake_count = seed_intakes(centres.values(), staff=staff_by_centre)
+        group_count = seed_groups(centres.values(), staff=staff_by_centre)
+        # After the groups: the facilitators' own demo groups, meetings and follow-ups.
+        facilitator_groups = seed_facilitator_work(centres=centres, staff=staff_by_centre)
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Logins (password for all):"))
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
         for username, _user, role in logins:
             self.stdout.write(f"  {username:<20} {role}")
+        self.stdout.write(f"  {intake_count} demo interest forms in every status but placed")
+        self.stdout.write(f"  {group_count} demo groups, one in every status")
+        self.stdout.write(f"  {facilitator_groups} demo groups with facilitators and follow-ups")
 
     def _user(self, username, first_name, last_name, superuser=False):
         user, _created = get_user_model().objects.get_or_create(username=username)

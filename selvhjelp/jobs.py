@@ -1,0 +1,158 @@
+"""Periodic jobs: plain functions, run by Celery beat, cron or a test alike.
+
+A job is a function registered with `@job("name")` in any app's `jobs.py`.
+It runs from the Celery task `selvhjelp.tasks.run_job` (scheduled in
+CELERY_BEAT_SCHEDULE, the one place that lists the times) and from
+`manage.py run_job <name>`. Every job is safe to run twice: what it writes
+has a de-duplication key, and what it sends is claimed row by row.
+
+Adding a job (e.g. the reminders before a group's first meeting): write the
+function in that app's jobs.py with `@job("remind_first_meetings")`, queue
+its messages with `selvhjelp.messaging.queue_messages`, and add one entry to
+CELERY_BEAT_SCHEDULE.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from facilitators.selectors import overdue_follow_ups_by_centre
+from groups.reminders import count_commitments_ending
+from intake.models import Intake
+
+from . import messaging
+from .models import OutboundMessage, StaffMembership
+
+logger = logging.getLogger(__name__)
+
+_JOBS = {}
+
+
+class UnknownJob(LookupError):
+    pass
+
+
+def job(name):
+    """Register the decorated function as the job `name`."""
+
+    def register(func):
+        _JOBS[name] = func
+        return func
+
+    return register
+
+
+def registered_jobs():
+    """Every job, by name, after importing each installed app's jobs module."""
+    autodiscover_modules("jobs")
+    return dict(sorted(_JOBS.items()))
+
+
+def run_job(name):
+    """Run the job `name` and return its summary (counts only)."""
+    jobs = registered_jobs()
+    if name not in jobs:
+        raise UnknownJob(f"No job called {name!r}; known: {', '.join(jobs)}")
+    result = jobs[name]()
+    logger.info("Job %s done: %s", name, result)
+    return result
+
+
+# --- Sending due messages -------------------------------------------------------
+
+
+@job("send_due_messages")
+def send_due_messages():
+    """Send every outbox row that is due: new ones the broker missed, and retries."""
+    # Stop before the next beat run starts; the rest waits a minute.
+    return messaging.send_due_messages(time_budget=50)
+
+
+# --- The staff digest -----------------------------------------------------------
+
+
+def _local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def count_uncontacted_intakes(today):
+    """Interest forms per centre still "new" DIGEST_UNCONTACTED_DAYS calendar days after arrival.
+
+    Counted in whole days in Oslo time, so a digest says the same on the day
+    the clocks change as on any other day.
+    """
+    cutoff_day = today - timedelta(days=settings.DIGEST_UNCONTACTED_DAYS - 1)
+    rows = (
+        Intake.objects.filter(status=Intake.Status.NEW, created_at__lt=_local_midnight(cutoff_day))
+        .values("centre")
+        .annotate(n=Count("pk"))
+    )
+    return {row["centre"]: row["n"] for row in rows}
+
+
+def count_failed_messages(today):
+    """Messages per centre that failed and were neither sent again nor cancelled."""
+    rows = (
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+        .values("centre")
+        .annotate(n=Count("pk"))
+    )
+    return {row["centre"]: row["n"] for row in rows}
+
+
+# What the digest counts: context key -> function(today) giving {centre id: count}.
+# Each key is a line in templates/messages/staff_digest.txt.
+DIGEST_COUNTERS = {
+    "uncontacted_intakes": count_uncontacted_intakes,
+    "failed_messages": count_failed_messages,
+    "overdue_follow_ups": overdue_follow_ups_by_centre,
+    "commitments_ending": count_commitments_ending,
+}
+
+
+@job("staff_digest")
+@transaction.atomic
+def staff_digest():
+    """Queue today's digest for every staff member of each centre with something to say.
+
+    Counts only, never names or what anyone wrote. One email per staff member
+    per centre per day (the de-duplication key), so a second run the same day
+    writes nothing. Queries do not grow with the number of centres.
+    """
+    today = timezone.localdate()
+    counts = {name: counter(today) for name, counter in DIGEST_COUNTERS.items()}
+    centre_ids = {centre_id for per_centre in counts.values() for centre_id in per_centre}
+    memberships = (
+        StaffMembership.objects.filter(
+            centre__in=centre_ids, centre__active=True, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("centre", "user")
+        .order_by("centre_id", "user_id")
+    )
+    drafts = []
+    for membership in memberships:
+        centre = membership.centre
+        context = {name: per_centre.get(centre.pk, 0) for name, per_centre in counts.items()}
+        context.update(
+            centre=centre.name,
+            digest_on=today.isoformat(),
+            uncontacted_days=settings.DIGEST_UNCONTACTED_DAYS,
+        )
+        drafts.append(
+            {
+                "centre": centre,
+                "channel": OutboundMessage.Channel.EMAIL,
+                "recipient": membership.user.email,
+                "template": "staff_digest",
+                "about": centre,
+                "dedup_key": f"staff-digest:{centre.pk}:{today.isoformat()}:{membership.user_id}",
+                "context": context,
+            }
+        )
+    return {"digests": messaging.queue_messages(drafts)}
