@@ -7,4 +7,6 @@ class SelvhjelpConfig(AppConfig):
     verbose_name = _("Centres and messages")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import audit, checks  # noqa: F401 - checks registers the system checks
+
+        audit.register_models()

@@ -1,0 +1,37 @@
+"""What django-auditlog records about people's data, and how it is masked.
+
+Every change to an intake, its contact attempts, memberships, groups,
+facilitators, assignments and follow-ups is a LogEntry with who, when and
+what. Reading a person's intake page and exporting their data are logged as
+access entries through auditlog's `accessed` signal (`record_access`).
+"""
+
+from auditlog.registry import auditlog
+from auditlog.signals import accessed
+
+MASK = "[skjult]"
+
+
+def mask(value):
+    """Hide a free-text value completely; auditlog's default keeps half of it."""
+    return MASK
+
+
+def register_models():
+    from facilitators.models import Assignment, Facilitator, FollowUp
+    from groups.models import Group, Meeting, Membership
+    from intake.models import ContactAttempt, Intake
+
+    auditlog.register(Intake, mask_fields=["about"], m2m_fields={"themes", "availability"})
+    auditlog.register(ContactAttempt, mask_fields=["note"])
+    auditlog.register(Membership, mask_fields=["left_reason"])
+    auditlog.register(Group, mask_fields=["closing_reason"])
+    auditlog.register(Meeting)
+    auditlog.register(Facilitator, m2m_fields={"centres"})
+    auditlog.register(Assignment)
+    auditlog.register(FollowUp, mask_fields=["note"])
+
+
+def record_access(instance):
+    """Log that the current user (auditlog's actor) read or exported `instance`."""
+    accessed.send(sender=instance.__class__, instance=instance)
