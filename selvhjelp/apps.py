@@ -7,6 +7,8 @@ class SelvhjelpConfig(AppConfig):
     verbose_name = _("Centres and messages")
 
     def ready(self):
-        from . import audit, checks  # noqa: F401 - checks registers the system checks
+        # checks registers the system checks; login_security connects the staff
+        # session timeout to user_logged_in.
+        from . import audit, checks, login_security  # noqa: F401
 
         audit.register_models()

@@ -57,3 +57,22 @@ def sms_really_sent(app_configs, **kwargs):
             id="selvhjelp.I001",
         )
     ]
+
+
+TWO_FACTOR_RELAXED_ID = "selvhjelp.E010"
+
+
+@register(Tags.security)
+def two_factor_required_in_production(app_configs, **kwargs):
+    """ADMIN_2FA_REQUIRED may be off only for local development (DEBUG on)."""
+    if settings.ADMIN_2FA_REQUIRED or settings.DEBUG:
+        return []
+    return [
+        Error(
+            "ADMIN_2FA_REQUIRED is false while DEBUG is off: the admin would open "
+            "with a password alone.",
+            hint="Remove ADMIN_2FA_REQUIRED (it defaults to true); relax it only "
+            "for local development with DEBUG on.",
+            id=TWO_FACTOR_RELAXED_ID,
+        )
+    ]

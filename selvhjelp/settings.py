@@ -6,6 +6,7 @@ and SECRET_KEY is required unless DEBUG is on. `make run` writes a local
 `.env` with DEBUG on and a generated key; see `.env.example`.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -33,7 +34,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with two-factor login (selvhjelp/admin_site.py).
+    "selvhjelp.admin_apps.SelvhjelpAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +47,10 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "csp",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "selvhjelp",
     "intake",
     "groups",
@@ -61,9 +67,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "selvhjelp.login_security.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "selvhjelp.urls"
@@ -108,6 +118,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login security: two-factor, lock-out, staff idle timeout ----------------
+
+# django-axes checks every login (admin and facilitators) before the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Everyone who can use the admin logs in with a code from an authenticator app
+# (or a backup code) after the password; see selvhjelp/two_factor.py. Only for
+# local development may this be false: a system check refuses it without DEBUG.
+ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=True)
+# The name the authenticator app shows beside the codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Selvhjelp")
+# The admin never shows anyone's secret or QR code again after set-up.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# After this many wrong passwords for one user name from one address, that
+# user name is locked at that address for LOGIN_LOCKOUT_MINUTES. Keyed by the
+# two together, so wrong passwords elsewhere never lock a real user out.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address as the interest form's rate limit sees it (PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "selvhjelp.login_security.client_address"
+AXES_LOCKOUT_CALLABLE = "selvhjelp.login_security.lockout_response"
+# A staff session ends after this many minutes without a request.
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # --- Language and time ------------------------------------------------------
 
@@ -240,6 +280,17 @@ CELERY_BEAT_SCHEDULE = {
         ),
         "options": {"expires": 3 * 60 * 60},
     },
+    # Personal data past its retention period is deleted or anonymised (see
+    # "Retention" below and intake.retention).
+    "apply-retention": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("apply_retention",),
+        "schedule": crontab(
+            hour=env.int("RETENTION_HOUR", default=3),
+            minute=env.int("RETENTION_MINUTE", default=30),
+        ),
+        "options": {"expires": 3 * 60 * 60},
+    },
 }
 
 # --- Messages (email and SMS) ---------------------------------------------------
@@ -277,6 +328,22 @@ FOLLOW_UP_REMINDER_HOUR = env.int("FOLLOW_UP_REMINDER_HOUR", default=9)
 # The follow-up is due this many days after the group's fourth held meeting
 # (7: on the day of the fifth weekly meeting).
 FOLLOW_UP_OFFSET_DAYS = env.int("FOLLOW_UP_OFFSET_DAYS", default=7)
+
+# --- Retention and data rights (intake.retention) ------------------------------
+
+# Interest forms withdrawn or closed without the person ever joining a group
+# are deleted this many months after they ended.
+INTAKE_RETENTION_MONTHS = env.int("INTAKE_RETENTION_MONTHS", default=12)
+# People who were in a group are anonymised this many months after their last
+# membership ended (and their form was no longer open): long enough for the
+# centre's yearly reports and for a person who returns after a break to be
+# recognised, short enough not to keep a register of who had problems.
+MEMBERSHIP_RETENTION_MONTHS = env.int("MEMBERSHIP_RETENTION_MONTHS", default=24)
+# A form the person withdrew with the link in their receipt is deleted by the
+# first nightly run this many days after the withdrawal (0: the next night).
+WITHDRAWAL_DELETE_AFTER_DAYS = env.int("WITHDRAWAL_DELETE_AFTER_DAYS", default=7)
+# How long the withdrawal link in a receipt works.
+WITHDRAWAL_LINK_MAX_AGE_DAYS = env.int("WITHDRAWAL_LINK_MAX_AGE_DAYS", default=365)
 
 # --- Cache and the interest form's rate limit ---------------------------------
 
@@ -360,5 +427,8 @@ LOGGING = {
         # Request bodies never reach the logs; keep Django's request logger quiet
         # about 4xx so that URLs with tokens are not written either.
         "django.request": {"level": "ERROR"},
+        # At DEBUG the template engine logs each missing variable with the
+        # whole context, which may hold a person's form: never below INFO.
+        "django.template": {"level": "INFO"},
     },
 }

@@ -1,12 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from . import views
 
-admin.site.site_header = _("Selvhjelp – administration")
-admin.site.site_title = _("Selvhjelp")
-admin.site.index_title = _("Interest forms, groups and facilitators")
+# admin.site is selvhjelp.admin_site.SelvhjelpAdminSite (titles, two-factor login).
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -132,6 +132,31 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _staff_sessions_pass_two_factor(monkeypatch):
+    """client.force_login(staff) gives a session that really passed two-factor login.
+
+    The admin refuses staff sessions without a verified OTP device. For a
+    staff user this wraps force_login to also give the user a confirmed
+    authenticator-app device (if they have none) and store it in the session
+    as django_otp.login() does after a right code. Password-only sessions
+    (client.login, or a real login form) stay unverified; the two-factor
+    tests use those.
+    """
+    from django.test import Client
+
+    from tests.otp import verify_client_session
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            verify_client_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 # --- Browser ------------------------------------------------------------------
 
 

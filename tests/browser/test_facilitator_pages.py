@@ -9,6 +9,7 @@ from facilitators.models import FollowUp
 from intake.models import Slot, Theme
 from intake.reference import ensure_reference_data
 from selvhjelp.management.commands.seed_demo import DEMO_PASSWORD
+from tests.otp import admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -126,10 +127,7 @@ def axe_in(page, *selectors):
 
 def test_staff_pages_for_facilitators_pass_axe(live_server, page, screenshot, demo):
     page.set_viewport_size(DESKTOP)
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Brukernavn").fill("ansatt-arna")
-    page.get_by_label("Passord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
+    admin_log_in(page, live_server, "ansatt-arna", DEMO_PASSWORD)
 
     page.goto(live_server.url + "/admin/groups/group/?status=all")
     page.get_by_role("link", name="Torsdagsgruppa i Arna").click()

@@ -10,6 +10,7 @@ from groups.models import Group
 from intake.models import Slot, Theme
 from tests.factories import PASSWORD, CentreFactory, IntakeFactory, StaffFactory
 from tests.groups.conftest import ensure_reference_data
+from tests.otp import admin_log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -64,10 +65,7 @@ def waiting_people(transactional_db):
 def test_staff_form_a_group_from_the_waiting_list(live_server, page, screenshot, waiting_people):
     staff, people = waiting_people
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Brukernavn").fill(staff.username)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
+    admin_log_in(page, live_server, staff.username, PASSWORD)
 
     page.goto(live_server.url + "/admin/intake/intake/?status=waiting")
     for person in people:

@@ -1,8 +1,11 @@
 """Demo data for `make run`: centres, staff, a superuser and facilitators.
 
 Idempotent: running it again updates the same rows and creates nothing twice.
+Admin users keep their authenticator-app key between runs and get ten new
+backup codes on every run; both are printed (see `_two_factor`).
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,6 +16,7 @@ from groups.demo import seed_groups
 from intake.demo import seed_intakes
 from selvhjelp.models import Centre
 from selvhjelp.services import grant_centre_access
+from selvhjelp.two_factor import new_backup_codes, secret_for_manual_entry
 
 DEMO_PASSWORD = "demo-passord-2026"  # noqa: S105 - printed to the developer on purpose
 
@@ -99,6 +103,27 @@ class Command(BaseCommand):
         self.stdout.write(f"  {intake_count} demo interest forms in every status but placed")
         self.stdout.write(f"  {group_count} demo groups, one in every status")
         self.stdout.write(f"  {facilitator_groups} demo groups with facilitators and follow-ups")
+        self._two_factor([user for _name, user, _role in logins if user.is_staff])
+
+    def _two_factor(self, admin_users):
+        """Each admin user gets an authenticator-app key (kept between runs) and
+        fresh backup codes, printed so that the demo can be logged into."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if not settings.ADMIN_2FA_REQUIRED:
+            self.stdout.write("Two-step login is off (ADMIN_2FA_REQUIRED=false).")
+        self.stdout.write(
+            "Admin logins need a code after the password: from an authenticator app "
+            "with the key below (TOTP), or a backup code (each works once; new ones "
+            "on every run of seed_demo):"
+        )
+        for user in admin_users:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="demo app", confirmed=True)
+            codes = new_backup_codes(user)
+            self.stdout.write(f"  {user.username:<20} app key: {secret_for_manual_entry(device)}")
+            self.stdout.write(f"  {'':<20} backup codes: {' '.join(codes)}")
 
     def _user(self, username, first_name, last_name, superuser=False):
         user, _created = get_user_model().objects.get_or_create(username=username)

@@ -1,0 +1,59 @@
+"""The admin site: Django's, but only for sessions that passed two-factor login.
+
+Installed as the default site (selvhjelp.admin_apps.SelvhjelpAdminConfig), so
+`django.contrib.admin.site` and every `@admin.register` use it. A staff user
+who has only given the password is sent on to the code (or to set-up, the
+first time); until then every admin page answers as to someone not logged in.
+"""
+
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from . import two_factor
+
+
+class SelvhjelpAdminSite(admin.AdminSite):
+    site_header = _("Selvhjelp – administration")
+    site_title = _("Selvhjelp")
+    index_title = _("Interest forms, groups and facilitators")
+
+    def has_permission(self, request):
+        return super().has_permission(request) and not two_factor.needs_verification(request.user)
+
+    @method_decorator(never_cache)
+    def login(self, request, extra_context=None):
+        if two_factor.needs_verification(request.user):
+            # Password given, code not yet: on to the second step.
+            return redirect(two_factor._to("two-factor", request, self))
+        response = super().login(request, extra_context)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and two_factor.needs_verification(request.user)
+        ):
+            return redirect(two_factor._to("two-factor", request, self, next_url=response.url))
+        return response
+
+    def get_urls(self):
+        def step(view):
+            # Reached with the password alone, so not through admin_view.
+            return never_cache(csrf_protect(lambda request: view(request, self)))
+
+        return [
+            # Logging out works between the two steps too (Django's wraps it in
+            # admin_view, which would send an unverified session to the code).
+            path("logout/", never_cache(csrf_protect(self.logout)), name="logout"),
+            path("tofaktor/", step(two_factor.verify), name="two-factor"),
+            path("tofaktor/sett-opp/", step(two_factor.setup), name="two-factor-setup"),
+            path(
+                "tofaktor/reservekoder/",
+                self.admin_view(lambda request: two_factor.backup_codes(request, self)),
+                name="two-factor-backup-codes",
+            ),
+            *super().get_urls(),
+        ]
