@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import OSLO, Group
-from selvhjelp.admin import CentreScopedAdmin
+from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter
 from selvhjelp.models import Centre
 
 from . import selectors, services
@@ -84,7 +84,7 @@ def send_password_links(modeladmin, request, queryset):
 class FacilitatorAdmin(CentreScopedAdmin):
     centre_lookup = "centres"
     list_display = ["__str__", "email", "phone", "centre_names", "active"]
-    list_filter = ["active", "centres"]
+    list_filter = ["active", ("centres", OwnCentreFilter)]
     search_fields = ["user__first_name", "user__last_name", "user__email", "phone"]
     list_select_related = ["user"]
     fields = ["name", "email", "phone", "centres", "active", "created_at"]
@@ -93,11 +93,10 @@ class FacilitatorAdmin(CentreScopedAdmin):
     actions = [send_password_links]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("centres", queryset=Centre.objects.only("name")))
-        )
+        # Of a facilitator who also works elsewhere, staff see only their own
+        # centres (the change form keeps the others, see save_related).
+        centres = Centre.objects.for_user(request.user).only("name")
+        return super().get_queryset(request).prefetch_related(Prefetch("centres", queryset=centres))
 
     @admin.display(description=_("name"), ordering="user__first_name")
     def name(self, obj):
@@ -110,6 +109,16 @@ class FacilitatorAdmin(CentreScopedAdmin):
     @admin.display(description=_("centres"))
     def centre_names(self, obj):
         return ", ".join(centre.name for centre in obj.centres.all())
+
+    def has_delete_permission(self, request, obj=None):
+        # A facilitator who also works for another centre is that centre's
+        # too: only a national administrator removes them altogether.
+        if obj is not None and not request.user.is_superuser:
+            # (Not obj.centres: that is prefetched with the user's centres only.)
+            others = Centre.objects.filter(facilitators=obj)
+            if others.exclude(pk__in=Centre.objects.for_user(request.user)).exists():
+                return False
+        return super().has_delete_permission(request, obj)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "centres":
@@ -124,7 +133,9 @@ class FacilitatorAdmin(CentreScopedAdmin):
         hidden = []
         if change and not request.user.is_superuser:
             hidden = list(
-                form.instance.centres.exclude(pk__in=Centre.objects.for_user(request.user))
+                Centre.objects.filter(facilitators=form.instance).exclude(
+                    pk__in=Centre.objects.for_user(request.user)
+                )
             )
         super().save_related(request, form, formsets, change)
         if hidden:

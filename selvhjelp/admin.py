@@ -37,6 +37,13 @@ class CentreScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class OwnCentreFilter(admin.RelatedFieldListFilter):
+    """A centre filter offering only the centres the user works for (all for superusers)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(centre.pk, str(centre)) for centre in Centre.objects.for_user(request.user)]
+
+
 class StaffMembershipInline(admin.TabularInline):
     model = StaffMembership
     extra = 0
@@ -124,7 +131,7 @@ class OutboundMessageAdmin(CentreScopedAdmin):
         "attempts",
         "sent_at",
     ]
-    list_filter = [OutboundStatusFilter, "channel", "centre"]
+    list_filter = [OutboundStatusFilter, "channel", ("centre", OwnCentreFilter)]
     list_select_related = ["centre"]
     search_fields = ["recipient"]
     date_hierarchy = "created_at"
@@ -226,7 +233,7 @@ class MessageOptOutAdmin(CentreScopedAdmin):
     """
 
     list_display = ["message_type", "about_display", "centre", "created_at"]
-    list_filter = ["centre"]
+    list_filter = [("centre", OwnCentreFilter)]
     list_select_related = ["centre"]
     date_hierarchy = "created_at"
     actions = ["resume"]
