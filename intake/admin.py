@@ -15,7 +15,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Now
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
@@ -29,7 +29,7 @@ from groups.admin import form_group_action
 from selvhjelp.admin import CentreScopedAdmin
 from selvhjelp.models import Centre
 
-from . import services
+from . import retention, services
 from .models import (
     REFERENCE_ALPHABET,
     ContactAttempt,
@@ -481,6 +481,16 @@ class IntakeAdmin(CentreScopedAdmin):
                 self.admin_site.admin_view(self.change_status_view),
                 name="intake_intake_change_status",
             ),
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="intake_intake_export",
+            ),
+            path(
+                "<path:object_id>/erase/",
+                self.admin_site.admin_view(self.erase_view),
+                name="intake_intake_erase",
+            ),
             *super().get_urls(),
         ]
 
@@ -495,6 +505,8 @@ class IntakeAdmin(CentreScopedAdmin):
                 for to, label in STATUS_ACTIONS.items()
                 if to in Intake.TRANSITIONS[obj.status]
             ]
+            context["export_url"] = reverse("admin:intake_intake_export", args=[obj.pk])
+            context["erase_url"] = reverse("admin:intake_intake_erase", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_status_view(self, request, object_id, to):
@@ -510,6 +522,54 @@ class IntakeAdmin(CentreScopedAdmin):
             self._change_statuses(request, [intake], to, form.cleaned_data["reason"])
             return redirect(change_url)
         return self._reason_page(request, [intake], to, form, cancel_url=change_url)
+
+    # --- The person's rights: export and erasure (intake.retention) -----------
+
+    def _rights_object(self, request, object_id):
+        intake = self.get_object(request, unquote(object_id))
+        if intake is None:
+            raise Http404
+        if not self.has_change_permission(request, intake):
+            raise PermissionDenied
+        return intake
+
+    def export_view(self, request, object_id):
+        """Everything stored about the person, as a file; recorded as an access."""
+        intake = self._rights_object(request, object_id)
+        filename, content = retention.export_person(intake=intake, actor=request.user)
+        response = HttpResponse(content, content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def erase_view(self, request, object_id):
+        """Show what erasing the person removes (GET); erase them (POST)."""
+        intake = self._rights_object(request, object_id)
+        if request.method == "POST":
+            try:
+                erased = retention.erase_person(intake=intake, actor=request.user)
+            except IntakeError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return redirect("admin:intake_intake_change", intake.pk)
+            done = _("%(reference)s is erased: nothing naming the person is stored any longer.")
+            self.message_user(request, done % {"reference": erased.reference}, messages.SUCCESS)
+            return redirect("admin:intake_intake_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Erase the person's data"),
+            "intake": intake,
+            "in_group": intake.memberships.filter(left_on__isnull=True).exists(),
+            "was_in_group": intake.memberships.exists(),
+            "export_url": reverse("admin:intake_intake_export", args=[intake.pk]),
+        }
+        return TemplateResponse(request, "admin/intake/intake/erase.html", context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Deleting a form is erasing the person: the plain delete would keep
+        # their name in the history and leave their messages behind.
+        if self.get_object(request, unquote(object_id)) is None:
+            return super().delete_view(request, object_id, extra_context)
+        return redirect("admin:intake_intake_erase", unquote(object_id))
 
     # --- Status: bulk actions on the list -------------------------------------
 

@@ -181,6 +181,12 @@ class Intake(models.Model):
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Retention (intake.retention): set when the person withdrew with the link
+    # in their receipt; the nightly job deletes the form after this time.
+    delete_after = models.DateTimeField(_("to be deleted after"), null=True, blank=True)
+    # Set when everything naming the person was removed; the row stays only
+    # for the group's statistics.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     objects = IntakeQuerySet.as_manager()
 
@@ -189,8 +195,10 @@ class Intake(models.Model):
         verbose_name = _("interest form")
         verbose_name_plural = _("interest forms")
         constraints = [
+            # An anonymised form keeps no way to reach the person.
             models.CheckConstraint(
-                condition=~models.Q(email="", phone=""), name="intake_has_contact_channel"
+                condition=~models.Q(email="", phone="") | models.Q(anonymised_at__isnull=False),
+                name="intake_has_contact_channel",
             ),
         ]
 

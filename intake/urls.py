@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.intake_create, name="create"),
     # Before the centre pattern: "takk" can therefore never be a centre's slug.
     path("takk/", views.intake_done, name="done"),
+    # Two segments, so no centre's slug can take it; before the centre pattern anyway.
+    path("trekk/<str:token>/", views.intake_withdraw, name="withdraw"),
     path("<slug:centre_slug>/", views.intake_create, name="create-for-centre"),
 ]

@@ -1,14 +1,17 @@
-"""The public interest form and its receipt page."""
+"""The public interest form, its receipt page and the withdrawal link."""
 
 import logging
 
+from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from selvhjelp.models import Centre
 
+from . import retention
 from .forms import IntakeForm
 from .models import IntakeError, new_reference
 from .ratelimit import allow_submission
@@ -61,3 +64,24 @@ def intake_done(request):
         "intake/intake_done.html",
         {"reference": receipt.get("reference") if centre else None, "centre": centre},
     )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def intake_withdraw(request, token):
+    """The withdrawal link in the receipt: GET asks, the button (POST) withdraws.
+
+    Opening the link changes nothing, so a mail program or virus scanner that
+    follows links withdraws nothing. The page names only the reference and
+    the centre, never what the form said.
+    """
+    template = "intake/intake_withdraw.html"
+    try:
+        intake = retention.intake_for_withdrawal(token)
+    except retention.WithdrawalLinkError as error:
+        return render(request, template, {"invalid": True, "expired": error.expired}, status=404)
+    if request.method == "POST" and intake is not None:
+        if retention.withdraw_by_person(token=token) is not None:
+            messages.success(request, _("Done: your interest is withdrawn."))
+        return redirect(request.path)
+    return render(request, template, {"intake": intake, "invalid": False})

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages as django_messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -12,8 +13,17 @@ from .models import Centre
 home = TemplateView.as_view(template_name="pages/home.html")
 about = TemplateView.as_view(template_name="pages/about.html")
 questions = TemplateView.as_view(template_name="pages/questions.html")
-privacy = TemplateView.as_view(template_name="pages/privacy.html")
 accessibility = TemplateView.as_view(template_name="pages/accessibility.html")
+
+
+def privacy(request):
+    """The privacy page, with the retention periods the nightly job uses (settings)."""
+    periods = {
+        "intake_months": settings.INTAKE_RETENTION_MONTHS,
+        "membership_months": settings.MEMBERSHIP_RETENTION_MONTHS,
+        "withdrawal_days": settings.WITHDRAWAL_DELETE_AFTER_DAYS,
+    }
+    return render(request, "pages/privacy.html", periods)
 
 
 def centres(request):
