@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib import messages as django_messages
 from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,6 +26,12 @@ class CentreScopedAdmin(admin.ModelAdmin):
             return queryset
         centres = Centre.objects.for_user(request.user)
         return queryset.filter(**{f"{self.centre_lookup}__in": centres}).distinct()
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another centre's row is simply not there for this user: 404, as for
+        # a row that never existed, rather than the admin's redirect with a
+        # message, so that no page tells the two apart.
+        raise Http404
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Centre and not request.user.is_superuser:

@@ -9,8 +9,8 @@ only walks every URL of every ModelAdmin registered on the admin site (and
 the site's own: index, app pages, autocomplete, "view on site"), with A's ids
 where a URL takes an id, every list filter choice, searches for A's names
 and numbers, and every action on A's rows. No page may show anything of A,
-A's object URLs answer 302, 403 or 404 (a 500 fails the test, as the test
-client raises it), and A's rows are unchanged afterwards.
+A's object URLs answer 403 or 404 (a 500 fails the test, as the test client
+raises it), and A's rows are unchanged afterwards.
 
 Everything of A has "quokka" in it (names, emails, the group, the venue,
 the centre, its staff and facilitator); references and phone numbers are
