@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from groups.admin import form_group_action
 from selvhjelp.admin import CentreScopedAdmin
+from selvhjelp.audit import audit_log_url, record_access
 from selvhjelp.models import Centre
 
 from . import retention, services
@@ -162,6 +163,11 @@ class IntakeAdminForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("Give an email address or a mobile number so the centre can reach the person.")
             )
+        if self.instance.pk and "centre" in self.changed_data:
+            try:
+                services.ensure_may_move_centre(self.instance)
+            except IntakeError as error:
+                self.add_error("centre", str(error))
         return cleaned
 
 
@@ -507,6 +513,12 @@ class IntakeAdmin(CentreScopedAdmin):
             ]
             context["export_url"] = reverse("admin:intake_intake_export", args=[obj.pk])
             context["erase_url"] = reverse("admin:intake_intake_erase", args=[obj.pk])
+        if obj is not None:
+            # Every showing of a person's page is an access in the audit log
+            # (who, when, which person), read by national administrators.
+            record_access(obj)
+            if request.user.is_superuser:
+                context["audit_log_url"] = audit_log_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_status_view(self, request, object_id, to):

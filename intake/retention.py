@@ -35,6 +35,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from groups.models import Membership
 from selvhjelp import messaging
@@ -319,11 +320,36 @@ def export_person(*, intake, actor):
                 "contact_attempts": intake.contact_attempts.select_related("by").order_by("at"),
                 "memberships": intake.memberships.select_related("group", "group__centre"),
                 "messages": messages,
+                "log": _log_of(intake),
                 "exported_at": timezone.now(),
             },
         )
     record_access(intake)
     return f"selvhjelp-{intake.reference}.html", content.encode("utf-8")
+
+
+# What the export calls each kind of audit entry about the person's form.
+LOG_ACTIONS = {
+    AuditEntry.Action.CREATE: gettext_lazy("The form was received"),
+    AuditEntry.Action.UPDATE: gettext_lazy("Changed"),
+    AuditEntry.Action.DELETE: gettext_lazy("Deleted"),
+    AuditEntry.Action.ACCESS: gettext_lazy("Opened or exported"),
+}
+
+
+def _log_of(intake):
+    """Who opened or changed the person's form, and when (the audit log, oldest first)."""
+    entries = (
+        AuditEntry.objects.get_for_object(intake).select_related("actor").order_by("timestamp")
+    )
+    return [
+        {
+            "at": entry.timestamp,
+            "what": LOG_ACTIONS.get(entry.action, entry.get_action_display()),
+            "by": entry.actor,
+        }
+        for entry in entries
+    ]
 
 
 @dataclass(frozen=True)

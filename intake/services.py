@@ -195,6 +195,18 @@ def record_contact_attempt(*, intake, kind, note="", actor):
 EDITABLE_FIELDS = ("centre", "name", "email", "phone", "contact_by", "gender", "format", "kind")
 
 
+def ensure_may_move_centre(intake):
+    """Refuse to move a person in an active group: every member belongs to the group's centre."""
+    if intake.memberships.filter(left_on__isnull=True).exists():
+        raise IntakeError(
+            _(
+                "%(name)s is in a group at this centre. End the membership in the group "
+                "before moving the person to another centre."
+            )
+            % {"name": intake.name}
+        )
+
+
 @transaction.atomic
 def update_intake_details(*, intake, fields, actor):
     """Save staff corrections of the `fields` named (contact details, wishes).
@@ -208,8 +220,11 @@ def update_intake_details(*, intake, fields, actor):
             _("Give an email address or a mobile number so the centre can reach the person.")
         )
     # Both the stored centre and, when it moves, the new one must be the actor's.
-    _ensure_may_handle(actor, _lock(intake))
+    locked = _lock(intake)
+    _ensure_may_handle(actor, locked)
     _ensure_may_handle(actor, intake)
+    if "centre" in fields and locked.centre_id != intake.centre_id:
+        ensure_may_move_centre(locked)
     if fields:
         intake.save(update_fields=[*fields, "updated_at"])
     return intake

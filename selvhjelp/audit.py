@@ -6,8 +6,12 @@ what. Reading a person's intake page and exporting their data are logged as
 access entries through auditlog's `accessed` signal (`record_access`).
 """
 
+from urllib.parse import urlencode
+
 from auditlog.registry import auditlog
 from auditlog.signals import accessed
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 
 MASK = "[skjult]"
 
@@ -35,3 +39,10 @@ def register_models():
 def record_access(instance):
     """Log that the current user (auditlog's actor) read or exported `instance`."""
     accessed.send(sender=instance.__class__, instance=instance)
+
+
+def audit_log_url(instance):
+    """The audit log's list of changes and accesses of `instance` (for superusers)."""
+    content_type = ContentType.objects.get_for_model(instance)
+    query = urlencode({"content_type__id__exact": content_type.pk, "object_pk": instance.pk})
+    return f"{reverse('admin:auditlog_logentry_changelist')}?{query}"

@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "phonenumber_field",
     "csp",
-    "auditlog",
+    "selvhjelp.admin_apps.AuditlogConfig",  # django-auditlog
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

@@ -67,6 +67,18 @@ def test_export_is_a_norwegian_file_named_by_reference_with_everything_and_is_re
     assert access_entries(marked.pk).last().actor == staff
 
 
+def test_export_says_who_opened_the_form_and_when(staff_client, staff, marked):
+    staff.first_name, staff.last_name = "Siri", "Saksbehandler"
+    staff.save(update_fields=["first_name", "last_name"])
+    staff_client.get(url(marked, "change"))
+
+    text = staff_client.get(url(marked, "export")).content.decode("utf-8")
+
+    section = text[text.index("Hvem som har åpnet eller endret skjemaet ditt") :]
+    assert "Åpnet eller eksportert" in section
+    assert "Siri Saksbehandler" in section
+
+
 def test_export_lists_groups(staff_client, staff, centre):
     intake = person(centre, "Zqxgroup")
     member(intake, group_of(centre), staff, "Zqxgroup")
