@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from groups.models import Group
+from groups.models import Group, Membership
 
 from .models import Assignment, Facilitator, FollowUp
 
@@ -56,3 +56,21 @@ def follow_up_for(facilitator, follow_up_id):
     follow_up.assignment = assignment_for(facilitator, follow_up.group_id)
     follow_up.group = follow_up.assignment.group
     return follow_up
+
+
+def membership_for(facilitator, group_id, membership_id):
+    """A membership of one of the facilitator's groups (see assignment_for), or 404.
+
+    Loads the first name only. A membership that has ended is found too, so
+    the service can say why it refuses instead of a bare 404.
+    """
+    assignment = assignment_for(facilitator, group_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("intake").only(
+            "group_id", "left_on", "confidentiality_agreed_at", "intake__name"
+        ),
+        pk=membership_id,
+        group_id=assignment.group_id,
+    )
+    membership.group = assignment.group
+    return membership

@@ -4,7 +4,9 @@ Events say where and when, never why: the group's name and place, no
 participant names, no themes, nothing anyone wrote. Each meeting and
 follow-up has a UID that never changes and a SEQUENCE that grows with every
 change (Meeting.revision, FollowUp.revision), so calendar apps update the
-event they already have. Times are Europe/Oslo with a VTIMEZONE.
+event they already have. A new place for the group counts as a change of
+every meeting ahead (groups.services.change_place raises their revision).
+Times are Europe/Oslo with a VTIMEZONE.
 """
 
 import datetime

@@ -126,8 +126,10 @@ def groups_ready_for_self_run(*, now=None):
     A group counts when it has had at least one facilitator and every
     active assignment's last attended meeting has ended (or none is active
     any more). Returns [(group, the day it runs itself from)]: the day of
-    the last meeting attended, or of the last withdrawal. Three queries
-    however many groups.
+    the last meeting attended, or of the last withdrawal, but never before
+    the day the group started (staff may mark it started days after its
+    first meeting, and a group cannot run itself before it has started).
+    Three queries however many groups.
     """
     now = now or timezone.now()
     groups = {
@@ -156,7 +158,10 @@ def groups_ready_for_self_run(*, now=None):
                 break
             days.append(timezone.localtime(covered[-1].end, OSLO).date())
         else:
-            ready.append((groups[group_id], max(days)))
+            group = groups[group_id]
+            if group.started_on:
+                days.append(group.started_on)
+            ready.append((group, max(days)))
     return ready
 
 

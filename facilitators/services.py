@@ -6,9 +6,11 @@ that names the person and the rule. Guidelines (two facilitators, no
 overlapping meetings) are warnings: `assignment_warnings` lists them and
 staff decide; they never block.
 
-groups.services calls `create_follow_up` when a group is formed and
-`refresh_follow_up_due` when a meeting is cancelled or moved, so this module
-must not import groups.services (that would be an import cycle).
+groups.services calls `create_follow_up` when a group is formed,
+`check_new_group_facilitators` and `assign_facilitator` when staff choose
+facilitators while forming it, and `refresh_follow_up_due` when a meeting is
+cancelled or moved, so this module must not import groups.services (that
+would be an import cycle).
 """
 
 import datetime
@@ -141,13 +143,20 @@ def _overlaps(first, second):
 def _overlap_warnings(facilitator, group, meetings_attended):
     """Meetings this assignment would add that clash with the facilitator's other groups."""
     mine = held_meetings(group, meetings_attended)
+    return _clash_warnings(facilitator, group.name, mine, other_than=group)
+
+
+def _clash_warnings(facilitator, name, mine, *, other_than=None):
+    """A warning for each of `mine` (meetings of the group `name`, with `start` and
+    `end`) that overlaps a meeting the facilitator attends in another active group."""
     warnings = []
     others = (
         Assignment.objects.active()
         .filter(facilitator=facilitator, group__status__in=Group.ACTIVE_STATUSES)
-        .exclude(group=group)
         .select_related("group")
     )
+    if other_than is not None:
+        others = others.exclude(group=other_than)
     for other in others:
         for theirs in held_meetings(other.group, other.meetings_attended):
             for meeting in mine:
@@ -159,7 +168,7 @@ def _overlap_warnings(facilitator, group, meetings_attended):
                         )
                         % {
                             "who": facilitator,
-                            "group": group.name,
+                            "group": name,
                             "when": _when(meeting.start),
                             "other": other.group.name,
                             "other_when": _when(theirs.start),
@@ -208,14 +217,81 @@ def check_assignment(*, group, facilitator, meetings_attended=1, replacing=None)
         return AssignmentCheck(errors=errors)
     warnings = []
     if not active.exclude(facilitator=facilitator).exists():
-        warnings.append(
-            _(
-                "%(who)s would be the only facilitator of “%(group)s”; "
-                "two usually start a group together."
-            )
-            % {"who": who, "group": group.name}
-        )
+        warnings.append(_only_facilitator(who, group.name))
     warnings += _overlap_warnings(facilitator, group, meetings_attended)
+    return AssignmentCheck(warnings=warnings)
+
+
+def _only_facilitator(who, name):
+    return _(
+        "%(who)s would be the only facilitator of “%(group)s”; two usually start a group together."
+    ) % {"who": who, "group": name}
+
+
+# --- Facilitators chosen while a group is formed ----------------------------------
+
+# Usually two start a group together; more can be assigned on the group's page.
+MAX_FACILITATORS_WHEN_FORMING = 2
+
+
+@dataclass(frozen=True)
+class _PlannedMeeting:
+    """A meeting of a group not formed yet, as far as a clash check needs it."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+def new_group_facilitator_errors(*, centre, facilitators):
+    """Why `facilitators` cannot start a group being formed at `centre` (empty if they can).
+
+    The rules of check_assignment before the group exists: at most two are
+    chosen, each once, each active and a facilitator for `centre`.
+    """
+    facilitators = list(facilitators)
+    errors = []
+    if len(facilitators) > MAX_FACILITATORS_WHEN_FORMING:
+        errors.append(
+            _("Choose at most %(max)s facilitators; more can be assigned on the group's page.")
+            % {"max": MAX_FACILITATORS_WHEN_FORMING}
+        )
+    seen = set()
+    for facilitator in facilitators:
+        who = str(facilitator)
+        if facilitator.pk in seen:
+            errors.append(_("%(who)s is chosen twice.") % {"who": who})
+            continue
+        seen.add(facilitator.pk)
+        if not facilitator.active:
+            errors.append(_("%(who)s is not an active facilitator.") % {"who": who})
+        if not facilitator.centres.filter(pk=centre.pk).exists():
+            errors.append(
+                _("%(who)s is not a facilitator for %(centre)s, the group's centre.")
+                % {"who": who, "centre": centre.name}
+            )
+    return errors
+
+
+def check_new_group_facilitators(*, centre, name, facilitators, first_start, length):
+    """Check the facilitators chosen to start a group being formed at `centre`.
+
+    Each will attend the group's first meeting, which starts at `first_start`
+    (aware) and lasts `length` minutes; `name` is the group's. Errors: see
+    new_group_facilitator_errors. Warnings, as check_assignment gives them:
+    only one is chosen; the first meeting overlaps a meeting a facilitator
+    attends in another group. None chosen gives neither: staff may assign
+    facilitators on the group's page later.
+    """
+    facilitators = list(facilitators)
+    errors = new_group_facilitator_errors(centre=centre, facilitators=facilitators)
+    if errors:
+        return AssignmentCheck(errors=errors)
+    warnings = []
+    if len(facilitators) == 1:
+        warnings.append(_only_facilitator(str(facilitators[0]), name))
+    first = _PlannedMeeting(first_start, first_start + datetime.timedelta(minutes=length))
+    for facilitator in facilitators:
+        warnings += _clash_warnings(facilitator, name, [first])
     return AssignmentCheck(warnings=warnings)
 
 

@@ -9,6 +9,11 @@ app_name = "facilitators"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("grupper/<int:group_id>/", views.group_detail, name="group"),
+    path(
+        "grupper/<int:group_id>/deltakere/<int:membership_id>/taushetsplikt/",
+        views.record_agreement,
+        name="record-agreement",
+    ),
     path("oppfolging/<int:follow_up_id>/", views.follow_up_detail, name="follow-up"),
     path("kalender/ny-adresse/", views.regenerate_calendar, name="regenerate-calendar"),
     path("kalender/<str:token>.ics", views.calendar_feed, name="calendar-feed"),

@@ -1,10 +1,10 @@
 """The facilitator's own pages under /igangsetter/: overview, group, follow-up, calendar.
 
 Every page but the calendar feed needs a logged-in active facilitator
-(access.facilitator_required); groups and follow-ups are loaded through
-access.assignment_for / access.follow_up_for, so anything the facilitator
-is not assigned to is a 404. The feed is reached by its secret token alone,
-because calendar apps cannot log in.
+(access.facilitator_required); groups, follow-ups and members are loaded
+through access.assignment_for / follow_up_for / membership_for, so anything
+the facilitator is not assigned to is a 404. The feed is reached by its
+secret token alone, because calendar apps cannot log in.
 """
 
 from django.conf import settings
@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from groups.models import Group
+from groups import services as group_services
+from groups.models import Group, GroupRuleError
 
 from . import calendar, selectors, services
-from .access import assignment_for, facilitator_required, follow_up_for
+from .access import assignment_for, facilitator_required, follow_up_for, membership_for
 from .forms import FollowUpForm
 from .models import Facilitator
 
@@ -65,9 +66,11 @@ def group_detail(request, group_id):
         {
             "assignment": assignment,
             "group": group,
-            "members": group.memberships.active()
-            .select_related("intake")
-            .only("group_id", "intake__name"),
+            "members": list(
+                group.memberships.active()
+                .select_related("intake")
+                .only("group_id", "confidentiality_agreed_at", "intake__name")
+            ),
             "meetings": group.meetings.order_by("start", "sequence"),
             "attended": attended,
             "follow_ups": group.follow_ups.order_by("due_on", "pk"),
@@ -75,6 +78,26 @@ def group_detail(request, group_id):
             "is_digital": group.format == Group.Format.DIGITAL,
         },
     )
+
+
+@require_POST
+@facilitator_required
+def record_agreement(request, group_id, membership_id):
+    membership = membership_for(request.facilitator, group_id, membership_id)
+    group_url = reverse("facilitators:group", args=[group_id])
+    try:
+        group_services.record_agreement(membership=membership, actor=request.user)
+    except GroupRuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        # The top of the page, where the message is.
+        return redirect(group_url)
+    messages.success(
+        request,
+        _("Recorded: %(name)s has agreed to confidentiality and notice of absence.")
+        % {"name": membership.intake.first_name},
+    )
+    return redirect(group_url + "#taushetsplikt")
 
 
 @facilitator_required

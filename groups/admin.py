@@ -49,7 +49,9 @@ def form_group_action(modeladmin, request, queryset):
 
     The first POST comes from the action menu; later POSTs come from this
     page, carry the selection again and land here through the changelist, so
-    the selection is always limited to intakes the user may see.
+    the selection is always limited to intakes the user may see. The
+    facilitators chosen here are assigned by form_group in the same
+    transaction as the group.
     """
     if not request.user.has_perm("groups.add_group"):
         modeladmin.message_user(request, gettext("You may not form groups."), messages.ERROR)
@@ -70,11 +72,10 @@ def form_group_action(modeladmin, request, queryset):
     check, planned, holiday_form, errors = None, None, None, []
     if frame.is_bound and frame.is_valid():
         kwargs = frame.service_kwargs()
+        # Everything but the place: check_group does not need to know where.
         check = services.check_group(
             intakes=intakes,
-            **{key: kwargs[key] for key in ("centre", "kind", "theme", "format", "weekday")},
-            start_time=kwargs["start_time"],
-            first_meeting=kwargs["first_meeting"],
+            **{key: value for key, value in kwargs.items() if key not in ("venue", "video_link")},
         )
         planned = services.proposed_schedule(kwargs["first_meeting"])
         holiday_bound = any(key.startswith("holiday-") for key in post)
@@ -101,6 +102,15 @@ def form_group_action(modeladmin, request, queryset):
                     % {"group": group.name},
                     messages.SUCCESS,
                 )
+                if not kwargs["facilitators"]:
+                    modeladmin.message_user(
+                        request,
+                        gettext(
+                            "No facilitators are assigned yet; two usually start a group. "
+                            "Choose them under “Facilitators” on this page."
+                        ),
+                        messages.WARNING,
+                    )
                 return redirect("admin:groups_group_change", group.pk)
     on = frame.cleaned_data.get("first_meeting") if frame.is_bound and frame.is_valid() else None
     return TemplateResponse(

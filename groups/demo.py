@@ -139,6 +139,8 @@ def _form(plan, centre, staff, today):
     first = _first_meeting(today, plan["weekday"], plan["weeks"])
     holidays = schedule.holidays_in(services.proposed_schedule(first))
     digital = plan["format"] == Group.Format.DIGITAL
+    # A group that has met already is formed as if two weeks before its first meeting.
+    formed = first - datetime.timedelta(weeks=2) if first < today else today
     group = services.form_group(
         centre=centre,
         intakes=_people(plan, centre, staff),
@@ -153,11 +155,9 @@ def _form(plan, centre, staff, today):
         actor=staff,
         accept_warnings=True,
         holiday_choices={meeting.sequence: ("cancel", None) for meeting in holidays},
+        formed_on=formed,
     )
-    if first < today:
-        # As if formed two weeks before the first meeting.
-        formed = first - datetime.timedelta(weeks=2)
-        group.memberships.update(joined_on=formed)
+    if formed < today:
         Group.objects.filter(pk=group.pk).update(
             created_at=schedule.local_start(formed, datetime.time(10))
         )

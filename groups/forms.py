@@ -8,6 +8,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from facilitators import services as facilitator_services
+from facilitators.models import Facilitator
 from intake.models import Intake, Slot, Theme
 from selvhjelp.models import Centre
 
@@ -100,10 +102,49 @@ class GroupFrameForm(forms.Form):
         label=_("Length in minutes"), min_value=30, max_value=240, initial=120
     )
     first_meeting = forms.DateField(label=_("First meeting"), widget=DateInput)
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=Facilitator.objects.none(),
+        label=_("Facilitators"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Usually two start a group together; one is allowed. You may also choose "
+            "them later, on the group's page."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["centre"].queryset = Centre.objects.for_user(user)
+        centres = Centre.objects.for_user(user)
+        self.fields["centre"].queryset = centres
+        self._offer_facilitators(centres)
+
+    def _offer_facilitators(self, centres):
+        """Offer the active facilitators of the group's centre; accept any of the user's.
+
+        A choice is valid for the field if the facilitator works for one of the
+        user's centres (so another centre's are never even named); whether they
+        may start this group is the rules' question (clean), whose messages say
+        by name why not, instead of "not one of the available choices".
+        """
+        field = self.fields["facilitators"]
+        field.queryset = (
+            Facilitator.objects.filter(centres__in=centres).distinct().select_related("user")
+        )
+        value = self.data.get(self.add_prefix("centre")) if self.is_bound else None
+        value = value or self.initial.get("centre")
+        centre = centres.filter(pk=value).first() if str(value or "").isdigit() else None
+        offered = Facilitator.objects.filter(active=True).select_related("user")
+        offered = offered.filter(centres=centre) if centre else field.queryset.filter(active=True)
+        if not offered.exists():
+            field.help_text = _(
+                "The centre has no active facilitators yet; you can assign them on the "
+                "group's page once they are added."
+            )
+        # Only the rendered choices: validation still uses field.queryset.
+        offer = field.iterator(field)
+        offer.queryset = offered
+        field.widget.choices = offer
 
     def clean_first_meeting(self):
         first = self.cleaned_data["first_meeting"]
@@ -141,6 +182,12 @@ class GroupFrameForm(forms.Form):
                     "weekday": Slot.WEEKDAYS[weekday][1].lower(),
                 },
             )
+        chosen, centre = data.get("facilitators"), data.get("centre")
+        if chosen and centre:
+            for error in facilitator_services.new_group_facilitator_errors(
+                centre=centre, facilitators=chosen
+            ):
+                self.add_error("facilitators", error)
         return data
 
     def service_kwargs(self):
@@ -157,6 +204,7 @@ class GroupFrameForm(forms.Form):
             "start_time": data["start_time"],
             "length": data["length"],
             "first_meeting": data["first_meeting"],
+            "facilitators": list(data["facilitators"]),
         }
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,7 @@ __all__ = [
     "mark_self_run",
     "move_meeting",
     "proposed_schedule",
+    "record_agreement",
     "remove_member",
     "roll_forward",
     "start_group",
@@ -254,7 +256,20 @@ def _guideline_warnings(intakes, *, kind, theme, format, weekday, start_time, on
     return warnings
 
 
-def check_group(*, centre, intakes, kind, theme=None, format, weekday, start_time, first_meeting):
+def check_group(
+    *,
+    centre,
+    intakes,
+    kind,
+    theme=None,
+    format,
+    weekday,
+    start_time,
+    first_meeting,
+    name="",
+    length=120,
+    facilitators=(),
+):
     """Check a proposed group of `intakes` against the rules and the guidelines.
 
     Returns a RuleCheck: `errors` are hard rules (4-8 members; everyone 18 or
@@ -262,6 +277,13 @@ def check_group(*, centre, intakes, kind, theme=None, format, weekday, start_tim
     everyone ready for a group and in no other active group), `warnings` are
     guidelines staff may accept (gender mix, age spread, availability, format
     and kind preferences, theme mix).
+
+    `facilitators` (Facilitator instances chosen to start the group, each at
+    its first meeting) are checked by facilitators.services: errors when one
+    cannot start it (more than two, inactive, another centre's), warnings
+    when only one is chosen or the first meeting, `length` minutes, clashes
+    with another group they attend; the warnings name the group `name`. None
+    chosen is neither: staff may assign facilitators later.
     """
     intakes = _load_intakes(intakes)
     errors = _size_errors(len(intakes))
@@ -275,6 +297,16 @@ def check_group(*, centre, intakes, kind, theme=None, format, weekday, start_tim
         start_time=start_time,
         on=first_meeting,
     )
+    if facilitators:
+        chosen = facilitator_services.check_new_group_facilitators(
+            centre=centre,
+            name=name,
+            facilitators=facilitators,
+            first_start=schedule.local_start(first_meeting, start_time),
+            length=length,
+        )
+        errors += chosen.errors
+        warnings += chosen.warnings
     return RuleCheck(errors=errors, warnings=warnings)
 
 
@@ -370,8 +402,21 @@ def _lock_intakes(intakes):
     return ids
 
 
-def _validate_frame(*, centre, kind, theme, format, venue, video_link, weekday, length, first):
+def _validate_frame(
+    *, centre, kind, theme, format, venue, video_link, weekday, length, first, formed_on
+):
     errors = []
+    today = timezone.localdate()
+    if formed_on > today:
+        errors.append(_("A group cannot be formed on a day that has not come yet."))
+    elif first < formed_on:
+        if formed_on == today:
+            errors.append(_("The first meeting cannot be in the past."))
+        else:
+            errors.append(
+                _("The first meeting cannot be before the day the group was formed, %(date)s.")
+                % {"date": _date(formed_on)}
+            )
     if format == Group.Format.PHYSICAL and not venue.strip():
         errors.append(_("A group that meets in person needs a venue."))
     if format == Group.Format.DIGITAL:
@@ -569,17 +614,31 @@ def form_group(
     actor,
     accept_warnings=False,
     holiday_choices=None,
+    facilitators=(),
+    formed_on=None,
 ):
     """Form a group of `intakes` with its memberships, meeting schedule and welcome messages.
 
     The intakes become placed (with history). Meetings are generated weekly
     for the 12-week commitment; `holiday_choices` maps the sequence number of
     every meeting that falls on a public holiday to ("cancel", None) or
-    ("move", date). Raises GroupRuleError when a rule is broken, and
-    UnacceptedWarnings when guidelines are not met and `accept_warnings` is
-    false. Returns the group.
+    ("move", date). The first meeting cannot be in the past.
+
+    `facilitators` (at most two Facilitator instances; none is fine) are
+    assigned to start the group, each attending its first meeting, in the
+    same transaction: if one cannot be assigned, nothing is formed. Their
+    rules and warnings are part of check_group's.
+
+    `formed_on` is for recording a group formed on an earlier day (the demo
+    data): the members joined then and the first meeting may be from then
+    on. Today by default; never a day to come.
+
+    Raises GroupRuleError when a rule is broken, and UnacceptedWarnings when
+    guidelines are not met and `accept_warnings` is false. Returns the group.
     """
     theme = theme if kind == Group.Kind.SAME else None
+    facilitators = list(facilitators)
+    formed_on = formed_on or timezone.localdate()
     _validate_frame(
         centre=centre,
         kind=kind,
@@ -590,6 +649,7 @@ def form_group(
         weekday=weekday,
         length=length,
         first=first_meeting,
+        formed_on=formed_on,
     )
     # Locking the people first makes a second group formed from the same
     # person wait here, then see them placed.
@@ -603,6 +663,9 @@ def form_group(
         weekday=weekday,
         start_time=start_time,
         first_meeting=first_meeting,
+        name=name.strip(),
+        length=length,
+        facilitators=facilitators,
     )
     if check.errors:
         raise GroupRuleError(*check.errors)
@@ -627,12 +690,21 @@ def form_group(
     )
     group.save()
     _create_meetings(group, planned, moves)
-    today = timezone.localdate()
     for seat, intake in enumerate(_load_intakes(ids), start=1):
-        membership = _join(group=group, intake=intake, seat=seat, joined_on=today, actor=actor)
+        membership = _join(group=group, intake=intake, seat=seat, joined_on=formed_on, actor=actor)
         _queue_welcome(membership)
     # The facilitators' follow-up after the fourth meeting (facilitators app).
     facilitator_services.create_follow_up(group=group)
+    for facilitator in facilitators:
+        try:
+            facilitator_services.assign_facilitator(
+                group=group, facilitator=facilitator, actor=actor
+            )
+        except facilitator_services.FacilitatorError as error:
+            # Raised out of this transaction: the group, its members, meetings
+            # and messages are rolled back with it. Formed with its chosen
+            # facilitators, or not at all.
+            raise GroupRuleError(*error.messages) from error
     return group
 
 
@@ -708,6 +780,53 @@ def remove_member(*, membership, left_on, reason, intake_status, actor):
     return membership
 
 
+@transaction.atomic
+def record_agreement(*, membership, actor, at=None):
+    """Record that the member agreed to confidentiality and to notice of absence.
+
+    Taushetsplikt and meldeplikt: agreed at the start, usually at the first
+    meeting. `at` is when (now by default); it cannot be in the future. Staff
+    of the group's centre and the group's active facilitators may record it
+    (the same people as for a follow-up, see may_handle_follow_up in
+    facilitators.services), for an active membership only. The first record
+    stands: a membership that already has one is refused, so a double click
+    or two facilitators at once never move the date. Messages name the
+    person by first name only, as facilitators see them. Raises
+    GroupRuleError; returns the membership.
+    """
+    group = _lock(membership.group)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("intake")
+        .get(pk=membership.pk, group=group)
+    )
+    if not facilitator_services.may_handle_follow_up(actor, group):
+        raise GroupRuleError(
+            _(
+                "Only the facilitators of “%(group)s” and the staff of its centre "
+                "can record who has agreed to confidentiality."
+            )
+            % {"group": group.name}
+        )
+    who = membership.intake.first_name
+    if not membership.is_active:
+        raise GroupRuleError(
+            _("%(who)s already left the group on %(date)s.")
+            % {"who": who, "date": _date(membership.left_on)}
+        )
+    if membership.confidentiality_agreed_at:
+        raise GroupRuleError(
+            _("%(who)s already agreed to confidentiality and notice of absence on %(date)s.")
+            % {"who": who, "date": _date(timezone.localtime(membership.confidentiality_agreed_at))}
+        )
+    at = at or timezone.now()
+    if at > timezone.now():
+        raise GroupRuleError(_("The agreement cannot be in the future."))
+    membership.confidentiality_agreed_at = at
+    membership.save(update_fields=["confidentiality_agreed_at"])
+    return membership
+
+
 def _change_status(group, to, *, on, actor):
     if to not in Group.TRANSITIONS[group.status]:
         raise GroupRuleError(
@@ -723,15 +842,28 @@ def _change_status(group, to, *, on, actor):
 
 @transaction.atomic
 def start_group(*, group, actor, on=None):
-    """Mark a planned group as started, after its first meeting, with at least 4 members."""
+    """Mark a planned group as started, after its first meeting, with at least 4 members.
+
+    `on`, the day it started (today by default), is between the day of its
+    first meeting and today.
+    """
     group = _lock(group)
     on = on or timezone.localdate()
     _change_status(group, Group.Status.STARTED, on=on, actor=actor)
-    met = group.meetings.filter(cancelled=False, start__lte=timezone.now()).exists()
-    if not met:
+    first = group.meetings.filter(cancelled=False, start__lte=timezone.now()).order_by("start")
+    first = first.values_list("start", flat=True).first()
+    if first is None:
         raise GroupRuleError(
             _("The group “%(group)s” starts after its first meeting has taken place.")
             % {"group": group.name}
+        )
+    if on > timezone.localdate():
+        raise GroupRuleError(_("A group can only be started today or on a day that has passed."))
+    first_day = timezone.localdate(first, schedule.OSLO)
+    if on < first_day:
+        raise GroupRuleError(
+            _("The group “%(group)s” cannot have started before its first meeting, %(date)s.")
+            % {"group": group.name, "date": _date(first_day)}
         )
     count = group.memberships.active().count()
     if count < MIN_MEMBERS:
@@ -746,10 +878,21 @@ def start_group(*, group, actor, on=None):
 
 @transaction.atomic
 def mark_self_run(*, group, actor, on=None):
-    """The facilitators have withdrawn: the group runs itself from `on`."""
+    """The facilitators have withdrawn: the group runs itself from `on` (today by default).
+
+    `on` cannot be a day to come, nor before the day the group started.
+    """
     group = _lock(group)
+    on = on or timezone.localdate()
     _change_status(group, Group.Status.SELF_RUN, on=on, actor=actor)
-    group.self_run_on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise GroupRuleError(_("A group can only run itself from today or a day that has passed."))
+    if group.started_on and on < group.started_on:
+        raise GroupRuleError(
+            _("The group “%(group)s” started on %(date)s; it cannot run itself before that.")
+            % {"group": group.name, "date": _date(group.started_on)}
+        )
+    group.self_run_on = on
     group.save(update_fields=["status", "self_run_on", "updated_at"])
     return group
 
@@ -836,6 +979,11 @@ def change_place(*, group, venue, video_link, actor):
     if not changed:
         return group
     group.save(update_fields=["venue", "video_link", "updated_at"])
+    # Every meeting ahead now has another place: a new revision, as when it is
+    # moved, so calendar feeds raise the event's SEQUENCE and calendar apps
+    # take the new place, and a reminder written with the old one is dropped
+    # before sending and written again. Meetings that have begun keep theirs.
+    group.meetings.filter(start__gt=timezone.now()).update(revision=F("revision") + 1)
     next_meeting = _next_meeting(group)
     version = group.updated_at.strftime("%Y%m%d%H%M%S%f")
     _queue_to_members(

@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 
 from groups.models import Group
 from intake.models import Slot, Theme
-from tests.factories import PASSWORD, CentreFactory, IntakeFactory, StaffFactory
+from tests.factories import (
+    PASSWORD,
+    CentreFactory,
+    FacilitatorFactory,
+    IntakeFactory,
+    StaffFactory,
+)
 from tests.groups.conftest import ensure_reference_data
 from tests.otp import admin_log_in
 
@@ -59,6 +65,8 @@ def waiting_people(transactional_db):
         for i, (name, gender, year) in enumerate(PEOPLE)
     ]
     staff = StaffFactory(username="ansatt-arna", centres=[centre])
+    for first, last in [("Kari", "Nordmann"), ("Per", "Hansen")]:
+        FacilitatorFactory(centres=[centre], user__first_name=first, user__last_name=last)
     return staff, people
 
 
@@ -80,6 +88,8 @@ def test_staff_form_a_group_from_the_waiting_list(live_server, page, screenshot,
     assert page.get_by_label("Starttid").input_value() == "18:00"
     page.get_by_label("Gruppens navn").fill("Tirsdagsgruppa")
     page.get_by_label("Sted").fill("Arna frivilligsentral, møterom 2")
+    page.get_by_label("Kari Nordmann").check()
+    page.get_by_label("Per Hansen").check()
     page.get_by_role("button", name="Sjekk gruppen").click()
 
     expect(page.get_by_text("Utvalget følger både reglene og rådene.")).to_be_visible()
@@ -96,6 +106,10 @@ def test_staff_form_a_group_from_the_waiting_list(live_server, page, screenshot,
     assert axe_violations(page, GROUP_PAGE) == []
     screenshot("group-change")
     assert group.memberships.count() == 5
+    assert sorted(str(a.facilitator) for a in group.assignments.all()) == [
+        "Kari Nordmann",
+        "Per Hansen",
+    ]
     first = group.first_meeting
     assert first.weekday() == 1
     assert first >= datetime.date.today() + datetime.timedelta(days=14)

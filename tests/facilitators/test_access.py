@@ -23,10 +23,27 @@ def urls(assignment):
             reverse("facilitators:follow-up", args=[follow_up.pk]),
         ),
         "regenerate calendar": ("post", reverse("facilitators:regenerate-calendar")),
+        "record agreement": (
+            "post",
+            reverse("facilitators:record-agreement", args=[group.pk, member(group).pk]),
+        ),
     }
 
 
+def member(group):
+    return group.memberships.order_by("pk").first()
+
+
 COMPLETE = {"done_on": "2027-01-04", "outcome": "going_well", "note": ""}
+
+PAGES = [
+    "overview",
+    "group",
+    "follow-up",
+    "complete follow-up",
+    "regenerate calendar",
+    "record agreement",
+]
 
 # What each visitor gets: the status code per URL.
 MATRIX = {
@@ -36,6 +53,7 @@ MATRIX = {
         "follow-up": 200,
         "complete follow-up": 302,
         "regenerate calendar": 302,
+        "record agreement": 302,
     },
     # Another facilitator of the same centre, not assigned to the group.
     "other_facilitator": {
@@ -44,14 +62,11 @@ MATRIX = {
         "follow-up": 404,
         "complete follow-up": 404,
         "regenerate calendar": 302,
+        "record agreement": 404,
     },
     # Staff work in the admin; the facilitator pages are not theirs.
-    "staff": dict.fromkeys(
-        ["overview", "group", "follow-up", "complete follow-up", "regenerate calendar"], 403
-    ),
-    "other_centre_staff": dict.fromkeys(
-        ["overview", "group", "follow-up", "complete follow-up", "regenerate calendar"], 403
-    ),
+    "staff": dict.fromkeys(PAGES, 403),
+    "other_centre_staff": dict.fromkeys(PAGES, 403),
 }
 
 
@@ -60,9 +75,7 @@ def request(client, method, url):
 
 
 @pytest.mark.parametrize("who", list(MATRIX))
-@pytest.mark.parametrize(
-    "page", ["overview", "group", "follow-up", "complete follow-up", "regenerate calendar"]
-)
+@pytest.mark.parametrize("page", PAGES)
 def test_access_matrix(client, urls, assignment, request_fixture, who, page):
     person = request_fixture(who)
     client.force_login(getattr(person, "user", person))
@@ -73,6 +86,8 @@ def test_access_matrix(client, urls, assignment, request_fixture, who, page):
     assert response.status_code == MATRIX[who][page]
     follow_up = assignment.group.follow_ups.get()
     assert follow_up.is_done == (who == "facilitator" and page == "complete follow-up")
+    agreed = member(assignment.group).confidentiality_agreed_at is not None
+    assert agreed == (who == "facilitator" and page == "record agreement")
 
 
 @pytest.fixture
@@ -80,9 +95,7 @@ def request_fixture(request):
     return request.getfixturevalue
 
 
-@pytest.mark.parametrize(
-    "page", ["overview", "group", "follow-up", "complete follow-up", "regenerate calendar"]
-)
+@pytest.mark.parametrize("page", PAGES)
 def test_anonymous_visitors_are_sent_to_the_login_page(client, urls, assignment, page):
     method, url = urls[page]
 
@@ -91,6 +104,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, urls, assignment,
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("facilitators:login") + "?next=")
     assert not assignment.group.follow_ups.get().is_done
+    assert member(assignment.group).confidentiality_agreed_at is None
 
 
 def test_a_withdrawn_facilitator_no_longer_sees_the_group(client, urls, assignment, staff):
@@ -99,6 +113,7 @@ def test_a_withdrawn_facilitator_no_longer_sees_the_group(client, urls, assignme
 
     assert client.get(urls["group"][1]).status_code == 404
     assert client.get(urls["follow-up"][1]).status_code == 404
+    assert client.post(urls["record agreement"][1]).status_code == 404
 
 
 def test_an_inactive_facilitator_is_refused(client, urls, assignment, facilitator):
@@ -118,6 +133,7 @@ def test_a_facilitator_of_another_centre_gets_404_for_the_group(
 
     assert client.get(urls["group"][1]).status_code == 404
     assert client.get(urls["follow-up"][1]).status_code == 404
+    assert client.post(urls["record agreement"][1]).status_code == 404
 
 
 def test_a_group_that_does_not_exist_is_404(facilitator_client):

@@ -116,6 +116,42 @@ def test_a_moved_follow_up_gets_a_higher_sequence(client, attending_two, facilit
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
 
 
+def test_a_new_venue_reaches_the_calendar_with_a_higher_sequence(
+    client, attending_two, facilitator, staff
+):
+    second = attending_two.group.meetings.get(sequence=2)
+    before = events(fetch(client, facilitator))[meeting_uid(second)]
+
+    group_services.change_place(
+        group=attending_two.group, venue="Åsane bydelshus, sal 1", video_link="", actor=staff
+    )
+    after = events(fetch(client, facilitator))[meeting_uid(second)]
+
+    assert str(after["LOCATION"]) == "Åsane bydelshus, sal 1"
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+
+
+def test_a_completed_follow_ups_note_never_appears_in_the_feed(client, attending_two, facilitator):
+    follow_up = attending_two.group.follow_ups.get()
+    services.complete_follow_up(
+        follow_up=follow_up,
+        done_on=datetime.date(2027, 1, 4),
+        outcome="needs_support",
+        note="Ønsker nytt rom, savner Tveiterås",
+        actor=facilitator.user,
+    )
+
+    calendar = fetch(client, facilitator)
+
+    event = events(calendar)[f"follow-up-{follow_up.pk}@127.0.0.1"]
+    assert "Utført 4. januar 2027." in str(event["DESCRIPTION"])
+    # Unfolded: icalendar folds long lines, which could split the words.
+    text = calendar.to_ical().decode().replace("\r\n ", "")
+    assert "Ønsker nytt rom" not in text
+    assert "savner" not in text
+    assert "Tveiter" not in text
+
+
 def test_no_participant_names_themes_or_reasons_in_any_event(
     client, attending_two, facilitator, staff
 ):

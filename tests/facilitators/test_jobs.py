@@ -90,6 +90,19 @@ def test_a_cancelled_meeting_makes_the_facilitator_stay_a_week_longer(
     assert status_of(started) == Group.Status.SELF_RUN
 
 
+def test_a_group_started_late_runs_itself_from_the_day_it_started(group, facilitator, staff, clock):
+    services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
+    # Staff mark it started a week after the first meeting, which was the facilitator's last.
+    clock.move_to(at(FIRST + WEEK, 21))
+    group_services.start_group(group=group, actor=staff)
+
+    assert jobs.move_groups_to_self_run() == {"self_run": 1}
+
+    group.refresh_from_db()
+    assert group.status == Group.Status.SELF_RUN
+    assert group.self_run_on == group.started_on == FIRST + WEEK
+
+
 def test_a_group_that_never_had_facilitators_stays_started(started):
     jobs.move_groups_to_self_run()
 

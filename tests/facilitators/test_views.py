@@ -193,6 +193,147 @@ def test_group_page_shows_the_schedule_with_cancelled_and_moved_meetings(
     assert "4 deltakere: Anne, Bjørn, Cecilie, David" in page
 
 
+def group_url(group):
+    return reverse("facilitators:group", args=[group.pk])
+
+
+@pytest.mark.parametrize("members", [4, 8])
+def test_group_page_costs_the_same_queries_for_4_and_8_members(
+    facilitator_client, make_group, facilitator, staff, members, django_assert_num_queries
+):
+    names = ["Anne", "Bjørn", "Cecilie", "David", "Eva", "Frode", "Gro", "Hans"][:members]
+    group = make_group(members=names)
+    services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
+    first = group.memberships.order_by("pk").first()
+    group_services.record_agreement(membership=first, actor=staff)
+    # session, user, facilitator, assignment with group, held meetings,
+    # cancelled meetings, members, meetings, follow-ups
+    with django_assert_num_queries(9):
+        response = facilitator_client.get(group_url(group))
+
+    assert response.content.decode().count("/taushetsplikt/") == members - 1
+
+
+# --- Agreeing to confidentiality and notice of absence -------------------------------
+
+
+def agreement_url(membership):
+    return reverse("facilitators:record-agreement", args=[membership.group_id, membership.pk])
+
+
+def anne(group):
+    return group.memberships.get(intake__name__startswith="Anne ")
+
+
+def test_group_page_has_a_button_per_member_named_with_the_first_name_only(
+    facilitator_client, assignment
+):
+    group = assignment.group
+
+    response = facilitator_client.get(group_url(group))
+
+    html = response.content.decode()
+    section = html[html.index('id="taushetsplikt"') : html.index('id="follow-ups-title"')]
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", section, re.S)
+    names = [re.search(r'class="visually-hidden">\s*\((\w+)\)', b).group(1) for b in buttons]
+    assert names == ["Anne", "Bjørn", "Cecilie", "David"]
+    for membership in group.memberships.all():
+        assert f'action="{agreement_url(membership)}"' in section
+    assert section.count('name="csrfmiddlewaretoken"') == 4
+    assert not any(surname in text(response) for surname in SURNAMES)
+
+
+def test_group_page_shows_when_a_member_agreed_instead_of_the_button(
+    facilitator_client, assignment, staff
+):
+    membership = anne(assignment.group)
+    group_services.record_agreement(
+        membership=membership, actor=staff, at=at(datetime.date(2027, 1, 3), 18, 30)
+    )
+
+    response = facilitator_client.get(group_url(assignment.group))
+
+    assert "Anne" in text(response)
+    assert "3. januar 2027" in text(response)
+    assert f'action="{agreement_url(membership)}"' not in response.content.decode()
+
+
+def test_recording_an_agreement_marks_it_and_returns_to_the_group(facilitator_client, assignment):
+    membership = anne(assignment.group)
+
+    response = facilitator_client.post(agreement_url(membership), follow=True)
+
+    assert response.redirect_chain == [(group_url(assignment.group) + "#taushetsplikt", 302)]
+    (message,) = response.context["messages"]
+    assert message.level_tag == "success"
+    assert "Anne" in str(message)
+    assert not any(surname in str(message) for surname in SURNAMES)
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is not None
+
+
+def test_a_member_of_another_group_is_404_and_unchanged(
+    facilitator_client, assignment, make_group, facilitator, staff
+):
+    other = make_group("Onsdagsgruppa", members=["Eva", "Frode", "Gro", "Hans"])
+    services.assign_facilitator(group=other, facilitator=facilitator, actor=staff)
+    stranger = other.memberships.first()
+    url = reverse("facilitators:record-agreement", args=[assignment.group_id, stranger.pk])
+
+    response = facilitator_client.post(url)
+
+    assert response.status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.confidentiality_agreed_at is None
+
+
+def test_recording_twice_says_so_and_keeps_the_first_time(facilitator_client, assignment, staff):
+    membership = anne(assignment.group)
+    first = at(datetime.date(2027, 1, 3), 18, 30)
+    group_services.record_agreement(membership=membership, actor=staff, at=first)
+
+    response = facilitator_client.post(agreement_url(membership), follow=True)
+
+    assert response.redirect_chain == [(group_url(assignment.group), 302)]
+    (message,) = response.context["messages"]
+    assert message.level_tag == "error"
+    assert "3. januar 2027" in str(message)
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at == first
+
+
+def test_an_anonymous_visitor_records_nothing(client, assignment):
+    membership = anne(assignment.group)
+
+    response = client.post(agreement_url(membership))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("facilitators:login") + "?next=")
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_another_facilitator_gets_404_and_records_nothing(client, assignment, other_facilitator):
+    membership = anne(assignment.group)
+    client.force_login(other_facilitator.user)
+
+    response = client.post(agreement_url(membership))
+
+    assert response.status_code == 404
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_an_agreement_is_only_recorded_by_post(facilitator_client, assignment):
+    membership = anne(assignment.group)
+
+    response = facilitator_client.get(agreement_url(membership))
+
+    assert response.status_code == 405
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
 # --- The follow-up page ---------------------------------------------------------------
 
 

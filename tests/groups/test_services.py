@@ -4,7 +4,9 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 
+from facilitators import services as facilitator_services
 from groups import services
 from groups.models import OSLO, Group, GroupRuleError, Membership
 from intake.models import Intake
@@ -107,12 +109,51 @@ def test_a_digital_group_sends_its_link(form, people, centre):
         ({"weekday": 2}, "er ikke på en onsdag"),
         ({"length": 20}, "mellom 30 og 240"),
         ({"first_meeting": datetime.date(2027, 3, 29), "weekday": 0}, "helligdag"),
+        ({"first_meeting": datetime.date(2026, 12, 29)}, "kan ikke være tilbake i tid"),
     ],
 )
 def test_a_group_frame_that_makes_no_sense_is_refused(form, people, overrides, message):
     with pytest.raises(GroupRuleError, match=message):
         form(people, **overrides)
 
+    assert not Group.objects.exists()
+
+
+def test_the_first_meeting_may_be_today(form, people, today):
+    today.move_to(at(FIRST, 10))
+
+    assert form(people).first_meeting == FIRST
+
+
+def test_a_group_formed_on_an_earlier_day_may_have_met_since(form, people):
+    formed_on = datetime.date(2026, 12, 14)
+    first = datetime.date(2026, 12, 29)
+
+    group = form(people, first_meeting=first, formed_on=formed_on, accept_warnings=True)
+
+    assert group.first_meeting == first
+    assert set(group.memberships.values_list("joined_on", flat=True)) == {formed_on}
+
+
+def test_a_group_formed_on_an_earlier_day_cannot_have_met_before_it(form, people):
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        form(
+            people,
+            first_meeting=datetime.date(2026, 12, 29),
+            formed_on=datetime.date(2027, 1, 1),
+        )
+
+    assert refused.value.messages == [
+        "The first meeting cannot be before the day the group was formed, 1. January 2027."
+    ]
+    assert not Group.objects.exists()
+
+
+def test_a_group_cannot_be_formed_on_a_day_to_come(form, people):
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        form(people, formed_on=datetime.date(2027, 1, 5))
+
+    assert refused.value.messages == ["A group cannot be formed on a day that has not come yet."]
     assert not Group.objects.exists()
 
 
@@ -318,6 +359,112 @@ def test_leaving_twice_is_refused(group, people, staff):
         services.remove_member(**kwargs)
 
 
+# --- record_agreement ---------------------------------------------------------------
+
+
+@pytest.fixture
+def group_facilitator(group, facilitator, staff):
+    """`facilitator`, assigned to start `group`."""
+    facilitator_services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
+    return facilitator
+
+
+def test_the_groups_facilitator_records_the_agreement_now(group, people, group_facilitator):
+    membership = group.memberships.get(intake=people[0])
+    before = timezone.now()
+
+    services.record_agreement(membership=membership, actor=group_facilitator.user)
+
+    membership.refresh_from_db()
+    assert before <= membership.confidentiality_agreed_at <= timezone.now()
+
+
+def test_staff_of_the_centre_record_the_agreement_at_a_time_that_has_passed(group, people, staff):
+    membership = group.memberships.get(intake=people[0])
+
+    services.record_agreement(
+        membership=membership, actor=staff, at=at(datetime.date(2027, 1, 3), 18, 30)
+    )
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at == at(datetime.date(2027, 1, 3), 18, 30)
+
+
+def test_a_facilitator_not_assigned_to_the_group_is_refused(
+    group, people, group_facilitator, other_facilitator
+):
+    membership = group.memberships.get(intake=people[0])
+
+    with pytest.raises(GroupRuleError, match="Tirsdagsgruppa"):
+        services.record_agreement(membership=membership, actor=other_facilitator.user)
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_a_withdrawn_facilitator_is_refused(group, people, group_facilitator, staff):
+    facilitator_services.withdraw_facilitator(
+        assignment=group.assignments.get(facilitator=group_facilitator), actor=staff
+    )
+
+    with pytest.raises(GroupRuleError, match="Tirsdagsgruppa"):
+        services.record_agreement(
+            membership=group.memberships.get(intake=people[0]), actor=group_facilitator.user
+        )
+
+
+def test_staff_of_another_centre_are_refused(group, people, other_centre_staff):
+    membership = group.memberships.get(intake=people[0])
+
+    with pytest.raises(GroupRuleError, match="Tirsdagsgruppa"):
+        services.record_agreement(membership=membership, actor=other_centre_staff)
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_an_ended_membership_is_refused_naming_the_first_name_only(group, people, staff):
+    membership = group.memberships.get(intake=people[0])
+    services.remove_member(
+        membership=membership,
+        left_on=datetime.date(2027, 1, 4),
+        reason="Flyttet",
+        intake_status=Intake.Status.CLOSED,
+        actor=staff,
+    )
+
+    with pytest.raises(GroupRuleError, match="Anne sluttet allerede") as refused:
+        services.record_agreement(membership=membership, actor=staff)
+
+    assert "Berg" not in str(refused.value)
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_an_agreement_already_recorded_is_kept(group, people, staff, group_facilitator):
+    membership = group.memberships.get(intake=people[0])
+    first = at(datetime.date(2027, 1, 3), 18, 30)
+    services.record_agreement(membership=membership, actor=staff, at=first)
+
+    with pytest.raises(GroupRuleError, match="Anne .*3. januar 2027"):
+        services.record_agreement(membership=membership, actor=group_facilitator.user)
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at == first
+
+
+def test_an_agreement_in_the_future_is_refused(group, people, staff):
+    membership = group.memberships.get(intake=people[0])
+
+    with pytest.raises(GroupRuleError, match="fram i tid"):
+        services.record_agreement(
+            membership=membership, actor=staff, at=timezone.now() + datetime.timedelta(hours=1)
+        )
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
 # --- Status -----------------------------------------------------------------------
 
 
@@ -345,6 +492,76 @@ def test_a_group_with_fewer_than_four_does_not_start(group, people, staff, today
 
     with pytest.raises(GroupRuleError, match="har 3 deltakere og trenger 4"):
         services.start_group(group=group, actor=staff)
+
+
+def test_a_group_is_not_started_from_a_day_to_come(group, staff, today):
+    today.move_to(at(FIRST, 20))
+
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        services.start_group(group=group, actor=staff, on=FIRST + datetime.timedelta(days=1))
+
+    assert refused.value.messages == [
+        "A group can only be started today or on a day that has passed."
+    ]
+    group.refresh_from_db()
+    assert group.status == Status.PLANNED
+    assert group.started_on is None
+
+
+def test_a_group_is_not_started_from_before_its_first_meeting(group, staff, today):
+    today.move_to(at(FIRST, 20))
+
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        services.start_group(group=group, actor=staff, on=FIRST - datetime.timedelta(days=1))
+
+    assert refused.value.messages == [
+        "The group “Tirsdagsgruppa” cannot have started before its first meeting, 19. January 2027."
+    ]
+    assert Group.objects.get(pk=group.pk).status == Status.PLANNED
+
+
+@pytest.fixture
+def started(group, staff, today):
+    """The group, started on the day of its first meeting; now is a week later."""
+    today.move_to(at(FIRST, 20))
+    services.start_group(group=group, actor=staff)
+    today.move_to(at(FIRST + datetime.timedelta(weeks=1), 21))
+    group.refresh_from_db()
+    return group
+
+
+def test_a_group_runs_itself_from_a_day_between_its_start_and_today(started, staff):
+    on = FIRST + datetime.timedelta(days=3)
+
+    services.mark_self_run(group=started, actor=staff, on=on)
+
+    started.refresh_from_db()
+    assert started.status == Status.SELF_RUN
+    assert started.self_run_on == on
+
+
+def test_a_group_does_not_run_itself_from_a_day_to_come(started, staff):
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        services.mark_self_run(
+            group=started, actor=staff, on=FIRST + datetime.timedelta(weeks=1, days=1)
+        )
+
+    assert refused.value.messages == [
+        "A group can only run itself from today or a day that has passed."
+    ]
+    started.refresh_from_db()
+    assert started.status == Status.STARTED
+    assert started.self_run_on is None
+
+
+def test_a_group_does_not_run_itself_from_before_it_started(started, staff):
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        services.mark_self_run(group=started, actor=staff, on=FIRST - datetime.timedelta(days=1))
+
+    assert refused.value.messages == [
+        "The group “Tirsdagsgruppa” started on 19. January 2027; it cannot run itself before that."
+    ]
+    assert Group.objects.get(pk=started.pk).status == Status.STARTED
 
 
 def test_the_full_life_of_a_group(group, people, staff, today):
@@ -527,6 +744,21 @@ def test_changing_the_venue_tells_the_members(group, staff):
     message = OutboundMessage.objects.filter(template="group_place_changed").first()
     assert message.context["place"] == "Nytt rom 3"
     assert message.context["next_meeting_at"] == at(FIRST).isoformat()
+
+
+def test_changing_the_venue_gives_each_meeting_ahead_a_new_revision(group, staff, today):
+    today.move_to(at(FIRST, 21))
+
+    services.change_place(group=group, venue="Nytt rom 3", video_link="", actor=staff)
+
+    assert meeting(group, 1).revision == 0
+    assert {m.revision for m in group.meetings.exclude(sequence=1)} == {1}
+
+
+def test_the_same_venue_again_changes_no_revision(group, staff):
+    services.change_place(group=group, venue=group.venue, video_link="", actor=staff)
+
+    assert set(group.meetings.values_list("revision", flat=True)) == {0}
 
 
 def test_meetings_of_an_ended_group_cannot_be_changed(group, staff):
