@@ -483,11 +483,11 @@ def test_no_health_details_reach_any_message_or_log(
     assert all(MARKER not in str(record.args) for record in caplog.records)
 
 
-def test_an_intake_submitted_in_a_test_transaction_sends_nothing(centre):
-    """Other apps' tests call submit_intake without running commit callbacks."""
+def submit_kari(centre):
+    """A valid interest form by email through the real service."""
     from intake.services import submit_intake
 
-    submit_intake(
+    return submit_intake(
         centre=centre,
         name="Kari",
         birth_year=1980,
@@ -496,6 +496,35 @@ def test_an_intake_submitted_in_a_test_transaction_sends_nothing(centre):
         consent_given=True,
         email="kari@example.org",
     )
+
+
+def test_a_failure_after_the_outbox_write_rolls_back_both_and_sends_nothing(
+    centre, django_capture_on_commit_callbacks
+):
+    """The confirmation is written inside the intake's transaction: if that
+    transaction fails after the outbox row, neither is kept and nothing goes out."""
+    from django.db import transaction
+
+    from intake.models import Intake
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        submit_kari(centre)
+        assert OutboundMessage.objects.count() == 1
+        raise RuntimeError("a later step of the same request failed")
+
+    assert callbacks == []
+    assert not Intake.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert mail.outbox == []
+
+
+def test_an_intake_submitted_in_a_test_transaction_sends_nothing(centre):
+    """Other apps' tests call submit_intake without running commit callbacks."""
+    submit_kari(centre)
     assert OutboundMessage.objects.get().status == OutboundMessage.Status.PENDING
     assert mail.outbox == []
 
