@@ -22,6 +22,8 @@ def privacy(request):
         "intake_months": settings.INTAKE_RETENTION_MONTHS,
         "membership_months": settings.MEMBERSHIP_RETENTION_MONTHS,
         "withdrawal_days": settings.WITHDRAWAL_DELETE_AFTER_DAYS,
+        # The interest form's rate limit keeps its counters this long.
+        "rate_limit_minutes": max(1, settings.INTAKE_RATE_LIMIT_PERIOD // 60),
     }
     return render(request, "pages/privacy.html", periods)
 

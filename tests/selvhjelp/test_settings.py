@@ -67,3 +67,15 @@ def test_debug_off_by_default(name):
     )
     expected = {"DEBUG": "False", "SECURE_SSL_REDIRECT": "True"}[name]
     assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def test_the_web_access_log_keeps_neither_addresses_nor_paths():
+    """Paths carry calendar, stop and withdrawal tokens and say which page a
+    person read; the address says who. gunicorn's access log keeps neither."""
+    procfile = (ROOT / "Procfile").read_text()
+    [web] = [line for line in procfile.splitlines() if line.startswith("web:")]
+
+    assert "--access-logformat" in web
+    log_format = web.split("--access-logformat", 1)[1]
+    for field in ("%(h)s", "%(r)s", "%(U)s", "%(q)s", "%(f)s", "%(a)s", "{"):
+        assert field not in log_format, field
