@@ -26,7 +26,10 @@ def register_models():
     from groups.models import Group, Meeting, Membership
     from intake.models import ContactAttempt, Intake
 
-    auditlog.register(Intake, mask_fields=["about"], m2m_fields={"themes", "availability"})
+    # The themes a person chose are health data too, and only the person sets
+    # them (staff cannot edit them): the log would only copy them. Times of
+    # week are logged.
+    auditlog.register(Intake, mask_fields=["about"], m2m_fields={"availability"})
     auditlog.register(ContactAttempt, mask_fields=["note"])
     auditlog.register(Membership, mask_fields=["left_reason"])
     auditlog.register(Group, mask_fields=["closing_reason"])

@@ -16,7 +16,7 @@ from facilitators.models import Facilitator, FollowUp
 from groups import services as group_services
 from groups.models import Group, Membership
 from intake import services as intake_services
-from intake.models import Intake
+from intake.models import Intake, Slot, Theme
 from selvhjelp.audit import MASK, audit_log_url
 
 # The facilitator tests' clock and groups formed through the real service.
@@ -47,12 +47,18 @@ def test_a_change_of_an_intake_is_recorded_with_who_when_and_what(intake, staff)
     assert entry.changes_dict["phone"][1] == "+4791234567"
 
 
-def test_what_the_person_wrote_is_masked_in_the_record(centre):
+def test_what_the_person_wrote_and_chose_is_kept_out_of_the_record(centre):
+    theme = Theme.objects.create(name="Tema skilsmissen")
     intake = IntakeFactory(centre=centre, about=SECRET_WORDS)
+    intake.themes.add(theme)
+    intake.availability.add(Slot.objects.first())
 
     entry = entries(intake, AuditEntry.Action.CREATE).get()
     assert entry.changes_dict["about"][1] == MASK
-    assert "skilsmissen" not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+    logged = str(list(AuditEntry.objects.values_list("changes", "changes_text")))
+    assert "skilsmissen" not in logged
+    # The times that suit the person are logged as any other change.
+    assert entries(intake, AuditEntry.Action.UPDATE).filter(changes__has_key="availability")
 
 
 def test_a_status_change_is_recorded(intake, staff):
