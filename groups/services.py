@@ -912,12 +912,20 @@ def _close(group, *, on, reason, intake_status, actor):
 
 @transaction.atomic
 def end_group(*, group, actor, on=None, reason=""):
-    """End a started or self-run group: members leave, their interest forms are closed."""
+    """End a started or self-run group: members leave, their interest forms are closed.
+
+    `on` (today by default) cannot be a day to come, nor before the group started.
+    """
     group = _lock(group)
     on = on or timezone.localdate()
     _change_status(group, Group.Status.ENDED, on=on, actor=actor)
     if on > timezone.localdate():
         raise GroupRuleError(_("A group can only be ended today or on a day that has passed."))
+    if group.started_on and on < group.started_on:
+        raise GroupRuleError(
+            _("The group “%(group)s” started on %(date)s; it cannot have ended before that.")
+            % {"group": group.name, "date": _date(group.started_on)}
+        )
     reason = reason.strip() or _("The group ended.")
     _close(group, on=on, reason=reason, intake_status=Intake.Status.CLOSED, actor=actor)
     group.ended_on, group.closing_reason = on, reason

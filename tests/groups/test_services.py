@@ -564,6 +564,16 @@ def test_a_group_does_not_run_itself_from_before_it_started(started, staff):
     assert Group.objects.get(pk=started.pk).status == Status.STARTED
 
 
+def test_a_group_does_not_end_before_it_started(started, staff):
+    with translation.override("en"), pytest.raises(GroupRuleError) as refused:
+        services.end_group(group=started, actor=staff, on=FIRST - datetime.timedelta(days=1))
+
+    assert refused.value.messages == [
+        "The group “Tirsdagsgruppa” started on 19. January 2027; it cannot have ended before that."
+    ]
+    assert Group.objects.get(pk=started.pk).status == Status.STARTED
+
+
 def test_the_full_life_of_a_group(group, people, staff, today):
     today.move_to(at(FIRST + datetime.timedelta(weeks=4), 21))
     services.start_group(group=group, actor=staff, on=FIRST)
