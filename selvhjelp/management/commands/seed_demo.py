@@ -69,8 +69,19 @@ FACILITATORS = [
 class Command(BaseCommand):
     help = "Create or refresh the demo centres, users, facilitators and interest forms."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        self._lines = []
+        with transaction.atomic():
+            self._seed()
+        # Printed after the commit, which sends the demo's messages (the console
+        # email backend prints them): the logins stay the last thing on screen.
+        for line in self._lines:
+            self.stdout.write(line)
+
+    def _say(self, line):
+        self._lines.append(line)
+
+    def _seed(self):
         centres = {}
         for data in CENTRES:
             values = dict(data)
@@ -96,13 +107,13 @@ class Command(BaseCommand):
         # After the groups: the facilitators' own demo groups, meetings and follow-ups.
         facilitator_groups = seed_facilitator_work(centres=centres, staff=staff_by_centre)
 
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Logins (password for all):"))
-        self.stdout.write(f"  password: {DEMO_PASSWORD}")
+        self._say(self.style.SUCCESS("Demo data is ready. Logins (password for all):"))
+        self._say(f"  password: {DEMO_PASSWORD}")
         for username, _user, role in logins:
-            self.stdout.write(f"  {username:<20} {role}")
-        self.stdout.write(f"  {intake_count} demo interest forms in every status but placed")
-        self.stdout.write(f"  {group_count} demo groups, one in every status")
-        self.stdout.write(f"  {facilitator_groups} demo groups with facilitators and follow-ups")
+            self._say(f"  {username:<20} {role}")
+        self._say(f"  {intake_count} demo interest forms in every status but placed")
+        self._say(f"  {group_count} demo groups, one in every status")
+        self._say(f"  {facilitator_groups} demo groups with facilitators and follow-ups")
         self._two_factor([user for _name, user, _role in logins if user.is_staff])
 
     def _two_factor(self, admin_users):
@@ -111,8 +122,8 @@ class Command(BaseCommand):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         if not settings.ADMIN_2FA_REQUIRED:
-            self.stdout.write("Two-step login is off (ADMIN_2FA_REQUIRED=false).")
-        self.stdout.write(
+            self._say("Two-step login is off (ADMIN_2FA_REQUIRED=false).")
+        self._say(
             "Admin logins need a code after the password: from an authenticator app "
             "with the key below (TOTP), or a backup code (each works once; new ones "
             "on every run of seed_demo):"
@@ -122,8 +133,8 @@ class Command(BaseCommand):
             if device is None:
                 device = TOTPDevice.objects.create(user=user, name="demo app", confirmed=True)
             codes = new_backup_codes(user)
-            self.stdout.write(f"  {user.username:<20} app key: {secret_for_manual_entry(device)}")
-            self.stdout.write(f"  {'':<20} backup codes: {' '.join(codes)}")
+            self._say(f"  {user.username:<20} app key: {secret_for_manual_entry(device)}")
+            self._say(f"  {'':<20} backup codes: {' '.join(codes)}")
 
     def _user(self, username, first_name, last_name, superuser=False):
         user, _created = get_user_model().objects.get_or_create(username=username)
