@@ -202,12 +202,23 @@ def test_bulk_queue_skips_keys_written_before(centre, django_capture_on_commit_c
     assert len(callbacks) == 1  # one sweep for all of them
 
 
-@pytest.mark.parametrize("count", [10, 1500])
-def test_bulk_queue_costs_a_few_queries_per_thousand(centre, count, django_assert_max_num_queries):
+def assert_bulk_queue_costs_a_few_queries_per_thousand(centre, count, max_num_queries):
     items = drafts(centre, count)
-    with django_assert_max_num_queries(2 + 2 * (count // 1000 + 1)):
+    with max_num_queries(2 + 2 * (count // 1000 + 1)):
         queue_messages(items)
     assert OutboundMessage.objects.count() == count
+
+
+def test_bulk_queue_of_a_few_costs_four_queries(centre, django_assert_max_num_queries):
+    assert_bulk_queue_costs_a_few_queries_per_thousand(centre, 10, django_assert_max_num_queries)
+
+
+def test_bulk_queue_costs_a_few_queries_per_thousand(
+    postgres, centre, django_assert_max_num_queries
+):
+    # PostgreSQL only: SQLite (make run) caps the values of one INSERT, so
+    # Django splits a bulk insert of 1,000 rows into many.
+    assert_bulk_queue_costs_a_few_queries_per_thousand(centre, 1500, django_assert_max_num_queries)
 
 
 # --- Sending ------------------------------------------------------------------
