@@ -6,6 +6,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from facilitators.models import FollowUp
+from groups.models import Membership
 from intake.models import Slot, Theme
 from intake.reference import ensure_reference_data
 from selvhjelp.management.commands.seed_demo import DEMO_PASSWORD
@@ -145,3 +146,29 @@ def test_staff_pages_for_facilitators_pass_axe(live_server, page, screenshot, de
     page.goto(live_server.url + "/admin/facilitators/facilitator/add/")
     assert page.locator("h1").inner_text() == "Inviter en igangsetter"
     assert axe_in(page, "#content") == []
+
+
+def test_facilitator_records_a_members_agreement_by_keyboard(live_server, page, demo):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server)
+    page.locator(".fac-card h3 a").last.click()
+    group_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    # As before the first meeting: nobody has agreed yet.
+    Membership.objects.filter(group_id=group_id).update(confidentiality_agreed_at=None)
+    page.reload()
+    first = Membership.objects.filter(group_id=group_id).select_related("intake").first()
+    name = first.intake.first_name
+
+    button = page.get_by_role(
+        "button", name=f"Har avtalt taushetsplikt og meldeplikt ({name})", exact=True
+    )
+    assert overflow(page) <= 0
+    assert axe_violations(page) == []
+    button.focus()
+    page.keyboard.press("Enter")
+
+    assert f"Registrert: {name} har sagt ja" in page.get_by_role("status").inner_text()
+    assert button.count() == 0
+    assert page.get_by_role("button", name="Har avtalt taushetsplikt og meldeplikt").count() >= 1
+    assert Membership.objects.get(pk=first.pk).confidentiality_agreed_at is not None
+    assert axe_violations(page) == []
