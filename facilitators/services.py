@@ -177,6 +177,20 @@ def _clash_warnings(facilitator, name, mine, *, other_than=None):
     return warnings
 
 
+def _start_errors(facilitator, centre):
+    """Why `facilitator` may not start a group of `centre`: inactive, or not the centre's."""
+    who = str(facilitator)
+    errors = []
+    if not facilitator.active:
+        errors.append(_("%(who)s is not an active facilitator.") % {"who": who})
+    if not facilitator.centres.filter(pk=centre.pk).exists():
+        errors.append(
+            _("%(who)s is not a facilitator for %(centre)s, the group's centre.")
+            % {"who": who, "centre": centre.name}
+        )
+    return errors
+
+
 def check_assignment(*, group, facilitator, meetings_attended=1, replacing=None):
     """Check assigning `facilitator` to `group` for its first `meetings_attended` meetings.
 
@@ -194,13 +208,7 @@ def check_assignment(*, group, facilitator, meetings_attended=1, replacing=None)
             _("The group “%(group)s” is %(status)s: no facilitators can be assigned to it.")
             % {"group": group.name, "status": group.get_status_display().lower()}
         )
-    if not facilitator.active:
-        errors.append(_("%(who)s is not an active facilitator.") % {"who": who})
-    if not facilitator.centres.filter(pk=group.centre_id).exists():
-        errors.append(
-            _("%(who)s is not a facilitator for %(centre)s, the group's centre.")
-            % {"who": who, "centre": group.centre.name}
-        )
+    errors += _start_errors(facilitator, group.centre)
     active = group.assignments.active()
     if replacing is not None:
         active = active.exclude(pk=replacing.pk)
@@ -262,13 +270,7 @@ def new_group_facilitator_errors(*, centre, facilitators):
             errors.append(_("%(who)s is chosen twice.") % {"who": who})
             continue
         seen.add(facilitator.pk)
-        if not facilitator.active:
-            errors.append(_("%(who)s is not an active facilitator.") % {"who": who})
-        if not facilitator.centres.filter(pk=centre.pk).exists():
-            errors.append(
-                _("%(who)s is not a facilitator for %(centre)s, the group's centre.")
-                % {"who": who, "centre": centre.name}
-            )
+        errors += _start_errors(facilitator, centre)
     return errors
 
 

@@ -876,6 +876,17 @@ def start_group(*, group, actor, on=None):
     return group
 
 
+def _ensure_since_start(group, on, *, in_future, before_start):
+    """Refuse a status day `on` that is to come or before the group started (if it has).
+
+    `before_start` is a message with %(group)s and %(date)s.
+    """
+    if on > timezone.localdate():
+        raise GroupRuleError(in_future)
+    if group.started_on and on < group.started_on:
+        raise GroupRuleError(before_start % {"group": group.name, "date": _date(group.started_on)})
+
+
 @transaction.atomic
 def mark_self_run(*, group, actor, on=None):
     """The facilitators have withdrawn: the group runs itself from `on` (today by default).
@@ -885,13 +896,14 @@ def mark_self_run(*, group, actor, on=None):
     group = _lock(group)
     on = on or timezone.localdate()
     _change_status(group, Group.Status.SELF_RUN, on=on, actor=actor)
-    if on > timezone.localdate():
-        raise GroupRuleError(_("A group can only run itself from today or a day that has passed."))
-    if group.started_on and on < group.started_on:
-        raise GroupRuleError(
-            _("The group “%(group)s” started on %(date)s; it cannot run itself before that.")
-            % {"group": group.name, "date": _date(group.started_on)}
-        )
+    _ensure_since_start(
+        group,
+        on,
+        in_future=_("A group can only run itself from today or a day that has passed."),
+        before_start=_(
+            "The group “%(group)s” started on %(date)s; it cannot run itself before that."
+        ),
+    )
     group.self_run_on = on
     group.save(update_fields=["status", "self_run_on", "updated_at"])
     return group
@@ -919,13 +931,14 @@ def end_group(*, group, actor, on=None, reason=""):
     group = _lock(group)
     on = on or timezone.localdate()
     _change_status(group, Group.Status.ENDED, on=on, actor=actor)
-    if on > timezone.localdate():
-        raise GroupRuleError(_("A group can only be ended today or on a day that has passed."))
-    if group.started_on and on < group.started_on:
-        raise GroupRuleError(
-            _("The group “%(group)s” started on %(date)s; it cannot have ended before that.")
-            % {"group": group.name, "date": _date(group.started_on)}
-        )
+    _ensure_since_start(
+        group,
+        on,
+        in_future=_("A group can only be ended today or on a day that has passed."),
+        before_start=_(
+            "The group “%(group)s” started on %(date)s; it cannot have ended before that."
+        ),
+    )
     reason = reason.strip() or _("The group ended.")
     _close(group, on=on, reason=reason, intake_status=Intake.Status.CLOSED, actor=actor)
     group.ended_on, group.closing_reason = on, reason

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from groups.admin import form_group_action
-from selvhjelp.admin import CentreScopedAdmin
+from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter
 from selvhjelp.audit import audit_log_url, record_access
 from selvhjelp.models import Centre
 
@@ -132,13 +132,6 @@ class WaitingLongerFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(self.value())
         since = timezone.now() - timedelta(days=int(self.value()))
         return queryset.open().filter(created_at__lt=since)
-
-
-class OwnCentreFilter(admin.RelatedFieldListFilter):
-    """Offers only the centres the staff member works for."""
-
-    def field_choices(self, field, request, model_admin):
-        return [(centre.pk, str(centre)) for centre in Centre.objects.for_user(request.user)]
 
 
 class SlotFilter(admin.RelatedFieldListFilter):
@@ -523,11 +516,9 @@ class IntakeAdmin(CentreScopedAdmin):
 
     def change_status_view(self, request, object_id, to):
         """Ask for a reason when needed (GET), then change the status (POST)."""
-        intake = self.get_object(request, unquote(object_id))
-        if intake is None or to not in STATUS_ACTIONS:
+        if to not in STATUS_ACTIONS:
             raise Http404
-        if not self.has_change_permission(request, intake):
-            raise PermissionDenied
+        intake = self._intake_to_handle(request, object_id)
         change_url = reverse("admin:intake_intake_change", args=[intake.pk])
         form = StatusReasonForm(request.POST if request.method == "POST" else None, to=to)
         if form.is_bound and form.is_valid():
@@ -535,9 +526,8 @@ class IntakeAdmin(CentreScopedAdmin):
             return redirect(change_url)
         return self._reason_page(request, [intake], to, form, cancel_url=change_url)
 
-    # --- The person's rights: export and erasure (intake.retention) -----------
-
-    def _rights_object(self, request, object_id):
+    def _intake_to_handle(self, request, object_id):
+        """The intake of the URL if the user may change it: 404 if not theirs, 403 if read-only."""
         intake = self.get_object(request, unquote(object_id))
         if intake is None:
             raise Http404
@@ -545,9 +535,11 @@ class IntakeAdmin(CentreScopedAdmin):
             raise PermissionDenied
         return intake
 
+    # --- The person's rights: export and erasure (intake.retention) -----------
+
     def export_view(self, request, object_id):
         """Everything stored about the person, as a file; recorded as an access."""
-        intake = self._rights_object(request, object_id)
+        intake = self._intake_to_handle(request, object_id)
         filename, content = retention.export_person(intake=intake, actor=request.user)
         response = HttpResponse(content, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -555,7 +547,7 @@ class IntakeAdmin(CentreScopedAdmin):
 
     def erase_view(self, request, object_id):
         """Show what erasing the person removes (GET); erase them (POST)."""
-        intake = self._rights_object(request, object_id)
+        intake = self._intake_to_handle(request, object_id)
         if request.method == "POST":
             try:
                 erased = retention.erase_person(intake=intake, actor=request.user)

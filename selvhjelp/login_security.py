@@ -3,8 +3,8 @@
 - Staff sessions end after STAFF_IDLE_TIMEOUT_MINUTES without a request
   (StaffIdleTimeoutMiddleware). Facilitators keep Django's usual session age.
 - django-axes counts failed logins per user name AND address together (see
-  AXES_* in settings); `client_address` gives it the same address the interest
-  form's rate limit uses, past PROXY_COUNT trusted proxies.
+  AXES_* in settings), with the address the interest form's rate limit
+  uses: intake.ratelimit.client_address, past PROXY_COUNT trusted proxies.
 """
 
 import time
@@ -13,8 +13,6 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.shortcuts import render
-
-from intake.ratelimit import client_address as _client_address
 
 # When the session's expiry was last pushed forward (seconds since the epoch).
 SEEN_KEY = "staff_seen_at"
@@ -58,11 +56,6 @@ class StaffIdleTimeoutMiddleware:
             if time.time() - seen >= REFRESH_SECONDS:
                 _refresh(request.session)
         return self.get_response(request)
-
-
-def client_address(request):
-    """The client's address for django-axes (AXES_CLIENT_IP_CALLABLE)."""
-    return _client_address(request)
 
 
 def lockout_response(request, original_response=None, credentials=None):

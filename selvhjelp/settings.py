@@ -144,7 +144,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The address as the interest form's rate limit sees it (PROXY_COUNT).
-AXES_CLIENT_IP_CALLABLE = "selvhjelp.login_security.client_address"
+AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "selvhjelp.login_security.lockout_response"
 # A staff session ends after this many minutes without a request.
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
