@@ -154,15 +154,15 @@ def fill(first_group, last_group, now):
     """Groups first_group..last_group-1 with their members, intakes and meetings."""
     from django.db import transaction
 
-    from groups import schedule
-    from groups.models import OSLO, Group, Meeting, Membership
+    from groups.models import Group, Meeting, Membership
     from intake.models import Intake
+    from selvhjelp.dates import OSLO, local_start
     from selvhjelp.models import Centre
 
     local_now = now.astimezone(OSLO)
     # Due groups meet first two days from now, 30 minutes later on the clock:
     # their reminder time came half an hour ago.
-    due_start = schedule.local_start(
+    due_start = local_start(
         (local_now - datetime.timedelta(minutes=30)).date() + datetime.timedelta(days=2),
         (local_now - datetime.timedelta(minutes=30)).time().replace(second=0, microsecond=0),
     )
@@ -179,7 +179,7 @@ def fill(first_group, last_group, now):
                 status = Group.Status.PLANNED
             else:
                 weeks_ago = 3 + number % 9
-                first = schedule.local_start(
+                first = local_start(
                     local_now.date() - datetime.timedelta(weeks=weeks_ago, days=number % 7),
                     datetime.time(17 + number % 3, 0),
                 )
@@ -194,7 +194,7 @@ def fill(first_group, last_group, now):
                     venue=f"Møterom {number % 20}",
                     weekday=local_first.weekday(),
                     start_time=local_first.time(),
-                    first_meeting=local_first.date(),
+                    planned_start=local_first.date(),
                     status=status,
                     started_on=None if status == Group.Status.PLANNED else local_first.date(),
                 )
@@ -221,12 +221,12 @@ def fill(first_group, last_group, now):
                     )
                 )
             for sequence in range(1, MEETINGS + 1):
-                date = group.first_meeting + datetime.timedelta(weeks=sequence - 1)
+                date = group.planned_start + datetime.timedelta(weeks=sequence - 1)
                 meetings.append(
                     Meeting(
                         group=group,
                         sequence=sequence,
-                        start=schedule.local_start(date, group.start_time),
+                        start=local_start(date, group.start_time),
                         length=120,
                     )
                 )
@@ -237,7 +237,7 @@ def fill(first_group, last_group, now):
                 group=groups[index // MEMBERS],
                 intake=intake,
                 seat=index % MEMBERS + 1,
-                joined_on=groups[index // MEMBERS].first_meeting - datetime.timedelta(days=14),
+                joined_on=groups[index // MEMBERS].planned_start - datetime.timedelta(days=14),
             )
             for index, intake in enumerate(intakes)
         ]
@@ -307,7 +307,7 @@ def baseline_bulk_create(count):
                     centre=centre,
                     channel="email",
                     recipient=f"baseline{n}@example.org",
-                    template="group_first_meeting_reminder",
+                    message_type="group_first_meeting_reminder",
                     context={"first_name": "Kari", "group": "Gruppe", "place": "Møterom"},
                     content_type=content_type,
                     object_id=n,
@@ -401,7 +401,7 @@ def send_through_worker(expected, concurrency):
     from selvhjelp.models import OutboundMessage
     from selvhjelp.tasks import run_job
 
-    reminders = OutboundMessage.objects.filter(template="group_first_meeting_reminder")
+    reminders = OutboundMessage.objects.filter(message_type="group_first_meeting_reminder")
     started = last_sweep = time.perf_counter()
     for _ in range(concurrency):
         run_job.delay("send_due_messages")

@@ -19,8 +19,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import OSLO, Group
+from groups.models import Group
 from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter
+from selvhjelp.dates import local, long_date
 from selvhjelp.models import Centre
 
 from . import selectors, services
@@ -287,7 +288,7 @@ class AssignmentInline(admin.TabularInline):
         last = selectors.last_attended_meeting(assignment)
         if last is None:
             return gettext("not planned yet")
-        return formats.date_format(timezone.localtime(last.start, OSLO), "D j. F Y")
+        return formats.date_format(local(last.start), "D j. F Y")
 
 
 class WithdrawnAssignmentInline(admin.TabularInline):
@@ -382,7 +383,7 @@ class FollowUpStateFilter(admin.SimpleListFilter):
         if value is None:
             return waiting
         if value == self.OVERDUE:
-            return waiting.filter(due_on__lt=today)
+            return waiting.overdue(today)
         if value == self.THIS_WEEK:
             monday = selectors.week_start(today)
             return waiting.filter(
@@ -474,7 +475,7 @@ class FollowUpAdmin(CentreScopedAdmin):
     def state(self, follow_up):
         if follow_up.is_done:
             return gettext("Done")
-        if follow_up.is_overdue():
+        if follow_up.is_overdue:
             return gettext("Overdue")
         return gettext("Due")
 
@@ -484,4 +485,4 @@ class FollowUpAdmin(CentreScopedAdmin):
         if visit is None:
             return "–"
         url = reverse("admin:facilitators_followup_change", args=[visit.pk])
-        return format_html('<a href="{}">{}</a>', url, formats.date_format(visit.due_on, "j. F Y"))
+        return format_html('<a href="{}">{}</a>', url, long_date(visit.due_on))

@@ -7,12 +7,18 @@ class FacilitatorsConfig(AppConfig):
     verbose_name = _("Facilitators")
 
     def ready(self):
-        # The outbox knows its message types from one registry; the
-        # facilitators' messages are added here, next to their templates' owner.
+        # The core (selvhjelp) knows the apps only through registries that the
+        # apps fill here: message types, the digest's counts, the audit log,
+        # what a stopped reminder is about.
+        from selvhjelp import audit
+        from selvhjelp.admin import ABOUT_QUERYSETS
+        from selvhjelp.jobs import DIGEST_COUNTERS
         from selvhjelp.messaging import MESSAGE_TYPES, MessageType
 
         from .messages import password_link_context
+        from .models import Assignment, Facilitator, FollowUp
         from .reminders import follow_up_reminders_still_relevant, meeting_reminders_still_relevant
+        from .selectors import overdue_follow_ups_by_centre
 
         MESSAGE_TYPES.update(
             {
@@ -32,3 +38,8 @@ class FacilitatorsConfig(AppConfig):
                 ),
             }
         )
+        DIGEST_COUNTERS["overdue_follow_ups"] = overdue_follow_ups_by_centre
+        audit.register(Facilitator, m2m_fields={"centres"})
+        audit.register(Assignment)
+        audit.register(FollowUp, mask_fields=["note"])
+        ABOUT_QUERYSETS.append(Assignment.objects.select_related("facilitator__user", "group"))

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from groups.models import OSLO, Group
+from groups.models import Group
+from selvhjelp.dates import local, local_date, long_date
 
 from .models import FollowUp
 
@@ -39,7 +40,7 @@ def _place(group):
 
 def _meeting_event(meeting, stamp):
     group = meeting.group
-    start = timezone.localtime(meeting.start, OSLO)
+    start = local(meeting.start)
     summary = _("Self-help group: %(group)s") % {"group": group.name}
     lines = [
         _("Meeting %(number)s of the group. You take part as facilitator.")
@@ -48,7 +49,7 @@ def _meeting_event(meeting, stamp):
     if meeting.is_last_attended:
         lines.append(_("This is the last meeting you take part in."))
     if meeting.moved_from:
-        moved = formats.date_format(timezone.localtime(meeting.moved_from, OSLO), "l j. F H:i")
+        moved = formats.date_format(local(meeting.moved_from), "l j. F H:i")
         lines.append(_("Moved from %(when)s.") % {"when": moved})
     lines.append(_page("facilitators:group", group.pk))
     event = icalendar.Event.new(
@@ -77,7 +78,7 @@ def _follow_up_event(follow_up, stamp):
         summary = _("Follow-up: %(group)s") % {"group": group.name}
     lines = [_("Talk with the group about how it is going, and record it on the follow-up page.")]
     if follow_up.is_done:
-        lines = [_("Done %(date)s.") % {"date": formats.date_format(follow_up.done_on, "j. F Y")}]
+        lines = [_("Done %(date)s.") % {"date": long_date(follow_up.done_on)}]
     lines.append(_page("facilitators:follow-up", follow_up.pk))
     event = icalendar.Event.new(
         uid=f"follow-up-{follow_up.pk}@{_host()}",
@@ -112,8 +113,7 @@ def build_feed(*, facilitator, meetings, follow_ups, now=None):
             calendar.add_component(_follow_up_event(follow_up, stamp))
     if meetings:
         calendar.add_missing_timezones(
-            first_date=timezone.localtime(meetings[0].start, OSLO).date().replace(month=1, day=1),
-            last_date=timezone.localtime(meetings[-1].start, OSLO).date()
-            + datetime.timedelta(days=366),
+            first_date=local_date(meetings[0].start).replace(month=1, day=1),
+            last_date=local_date(meetings[-1].start) + datetime.timedelta(days=366),
         )
     return calendar.to_ical()

@@ -21,6 +21,8 @@ from groups import schedule
 from groups.models import Group, Meeting, Membership
 from intake.consent import CONSENT_VERSION
 from intake.models import Intake, Slot, StatusChange
+from selvhjelp.dates import local_start
+from selvhjelp.demo import seeder
 
 from . import services
 from .models import Facilitator
@@ -150,7 +152,7 @@ def _create_group(plan, centre, today, by):
         video_link=VIDEO_LINK if digital else "",
         weekday=plan["weekday"],
         start_time=plan["start_time"],
-        first_meeting=first,
+        planned_start=first,
         status=Group.Status.STARTED if started else Group.Status.PLANNED,
         started_on=first if started else None,
         created_by=by,
@@ -161,7 +163,7 @@ def _create_group(plan, centre, today, by):
         Meeting(
             group=group,
             sequence=planned.sequence,
-            start=schedule.local_start(planned.date, group.start_time),
+            start=local_start(planned.date, group.start_time),
             length=group.length,
             cancelled=bool(planned.holiday),
             cancelled_reason=planned.holiday,
@@ -176,9 +178,7 @@ def _create_group(plan, centre, today, by):
             intake=intake,
             seat=seat,
             joined_on=timezone.localdate(formed),
-            confidentiality_agreed_at=schedule.local_start(first, group.start_time)
-            if started
-            else None,
+            confidentiality_agreed_at=local_start(first, group.start_time) if started else None,
             added_by=by,
         )
     services.create_follow_up(group=group)
@@ -235,3 +235,26 @@ def _person(centre, name, placed_at, by, number, group):
         for old, new, at in steps
     )
     return intake
+
+
+# username, first name, last name, mobile number, the centres' slugs
+FACILITATORS = [
+    ("igangsetter-kari", "Kari", "Nordmann", "+4791234567", ["arna", "asane"]),
+    ("igangsetter-per", "Per", "Hansen", "+4792345678", ["arna"]),
+    ("igangsetter-sara", "Sara", "Ahmed", "+4793456789", ["link-oslo"]),
+]
+
+
+@seeder
+def seed(site):
+    """The demo facilitators' logins, then their groups (demo data registry)."""
+    for username, first, last, phone, slugs in FACILITATORS:
+        user = site.make_user(username, first, last)
+        facilitator, _created = Facilitator.objects.update_or_create(
+            user=user, defaults={"phone": phone, "active": True}
+        )
+        facilitator.centres.set([site.centres[slug] for slug in slugs if slug in site.centres])
+        site.logins.append((username, user, "igangsetter"))
+    # After the groups: the facilitators' own demo groups, meetings and follow-ups.
+    count = seed_facilitator_work(centres=site.centres, staff=site.staff)
+    return f"  {count} demo groups with facilitators and follow-ups"

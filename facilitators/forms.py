@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from selvhjelp.forms import ServiceForm, add_rule_errors
 from selvhjelp.models import Centre
 
 from . import services
@@ -68,7 +69,7 @@ class FacilitatorInviteForm(forms.Form):
             self.fields["centres"].initial = [centres[0].pk]
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(ServiceForm):
     """The facilitator's record of a follow-up: when, how the group is doing, a short note."""
 
     done_on = forms.DateField(
@@ -108,9 +109,10 @@ class FollowUpForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, follow_up, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("done_on", timezone.localdate())
         super().__init__(*args, **kwargs)
+        self.follow_up = follow_up
 
     def error_summary(self):
         """(anchor id or "", message) for every error, in the order of the page."""
@@ -122,23 +124,27 @@ class FollowUpForm(forms.Form):
             entries += [(anchor, error) for error in bound_field.errors]
         return entries
 
-    def clean_done_on(self):
-        done_on = self.cleaned_data["done_on"]
-        if done_on > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return done_on
-
     def clean(self):
         data = super().clean()
-        if data.get("outcome") == FollowUp.Outcome.INVITED_BACK:
-            visit_on = data.get("visit_on")
-            if visit_on is None:
-                self.add_error("visit_on", _("Give the date of the visit the group asked for."))
-            elif visit_on < timezone.localdate():
-                self.add_error("visit_on", _("The visit has to be today or later."))
-        else:
+        if data.get("outcome") != FollowUp.Outcome.INVITED_BACK:
             data["visit_on"] = None
+        # The rules are the service's, shown next to each field.
+        add_rule_errors(
+            self,
+            services.follow_up_errors(
+                group=self.follow_up.group,
+                done_on=data.get("done_on"),
+                outcome=data.get("outcome"),
+                note=data.get("note", ""),
+                visit_on=data.get("visit_on"),
+            ),
+        )
         return data
+
+    def call_service(self, *, actor, **kwargs):
+        return services.complete_follow_up(
+            follow_up=self.follow_up, actor=actor, **self.cleaned_data
+        )
 
 
 class AssignmentForm(forms.ModelForm):
@@ -194,19 +200,18 @@ class FollowUpAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if getattr(self.instance, "was_done", False):
-            return data
         done_on, outcome = data.get("done_on"), data.get("outcome")
-        if outcome and not done_on:
-            self.add_error("done_on", _("Give the date of the follow-up."))
-        if done_on and not outcome:
-            self.add_error("outcome", _("Choose how the group is doing."))
-        if done_on and done_on > timezone.localdate():
-            self.add_error("done_on", _("The date cannot be in the future."))
-        if outcome == FollowUp.Outcome.INVITED_BACK:
-            visit_on = data.get("visit_on")
-            if visit_on is None:
-                self.add_error("visit_on", _("Give the date of the visit the group asked for."))
-            elif visit_on < timezone.localdate():
-                self.add_error("visit_on", _("The visit has to be today or later."))
+        # Nothing to record yet, or recorded before: the page only shows it.
+        if getattr(self.instance, "was_done", False) or not (done_on or outcome):
+            return data
+        add_rule_errors(
+            self,
+            services.follow_up_errors(
+                group=self.instance.group,
+                done_on=done_on,
+                outcome=outcome,
+                note=data.get("note", ""),
+                visit_on=data.get("visit_on"),
+            ),
+        )
         return data

@@ -3,7 +3,7 @@
 The rules that span rows (who may be assigned, when a follow-up is due, when
 a group runs itself) live in facilitators.services; the models keep what the
 database itself can guarantee: one active assignment per facilitator and
-group, one follow-up after four meetings per group, a done follow-up with an
+group, one follow-up after the first meetings per group, a done follow-up with an
 outcome.
 """
 
@@ -63,10 +63,10 @@ class AssignmentQuerySet(models.QuerySet):
 
 
 class Assignment(models.Model):
-    """A facilitator starting a group: they attend its first `meetings_attended` held meetings.
+    """A facilitator starting a group: they attend its first `meetings_attended` meetings.
 
-    "Held" means not cancelled: when one of those meetings is cancelled, the
-    next one takes its place. Active while `withdrawn_on` is empty; a
+    Counted among the meetings that are not cancelled: when one of those is
+    cancelled, the next one takes its place. Active while `withdrawn_on` is empty; a
     withdrawn facilitator no longer sees the group.
     """
 
@@ -138,6 +138,10 @@ class FollowUpQuerySet(models.QuerySet):
         return self.filter(done_on__isnull=True)
 
     def overdue(self, today=None):
+        """Not done and due before `today`: the one definition of an overdue follow-up.
+
+        FollowUp.is_overdue says the same of one row.
+        """
         return self.open().filter(due_on__lt=today or timezone.localdate())
 
     def for_user(self, user):
@@ -146,10 +150,11 @@ class FollowUpQuerySet(models.QuerySet):
 
 
 class FollowUp(models.Model):
-    """The facilitators' check-in with a group: after four meetings, or a visit on request."""
+    """The facilitators' check-in with a group: after its first meetings, or a visit on request."""
 
     class Kind(models.TextChoices):
-        AFTER_FOUR = "after_four", _("Follow-up after four meetings")
+        # After the group's first FOLLOW_UP_AFTER_MEETINGS meetings (a setting).
+        START_UP = "start_up", _("Follow-up after the first meetings")
         VISIT = "visit", _("Visit the group asked for")
 
     class Outcome(models.TextChoices):
@@ -201,8 +206,8 @@ class FollowUp(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["group"],
-                condition=models.Q(kind="after_four"),
-                name="one_follow_up_after_four_per_group",
+                condition=models.Q(kind="start_up"),
+                name="one_start_up_follow_up_per_group",
             ),
             models.CheckConstraint(
                 condition=models.Q(done_on__isnull=True, outcome="")
@@ -218,5 +223,7 @@ class FollowUp(models.Model):
     def is_done(self):
         return self.done_on is not None
 
-    def is_overdue(self, today=None):
-        return not self.is_done and self.due_on < (today or timezone.localdate())
+    @property
+    def is_overdue(self):
+        """Not done and due before today (as FollowUpQuerySet.overdue)."""
+        return not self.is_done and self.due_on < timezone.localdate()

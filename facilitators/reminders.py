@@ -25,10 +25,11 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from groups import schedule
+from groups.messages import meeting_context
 from groups.models import Group, Meeting
 from groups.reminders import meetings_still_ahead, meetings_to_remind
-from groups.services import _iso, _where
+from selvhjelp import outbox_keys
+from selvhjelp.dates import local_start
 from selvhjelp.messaging import opted_out_ids, queue_messages
 from selvhjelp.models import OutboundMessage
 
@@ -61,10 +62,11 @@ def _active_assignments_by_group(group_ids):
     return by_group
 
 
-def _held_number():
+def _ordinal():
     """Annotation: a meeting's place among its group's meetings that are not cancelled (1, 2...)."""
     earlier = (
-        Meeting.objects.filter(group=OuterRef("group"), cancelled=False)
+        Meeting.objects.not_cancelled()
+        .filter(group=OuterRef("group"))
         .filter(
             Q(start__lt=OuterRef("start"))
             | Q(start=OuterRef("start"), sequence__lt=OuterRef("sequence"))
@@ -90,7 +92,7 @@ def remind_facilitators_of_meetings(*, now=None):
     now = now or timezone.now()
     days = settings.FACILITATOR_REMINDER_DAYS
     meetings = meetings_to_remind(
-        Meeting.objects.select_related("group__centre").annotate(held_number=_held_number()),
+        Meeting.objects.select_related("group__centre").annotate(ordinal=_ordinal()),
         now=now,
         days=days,
     )
@@ -99,7 +101,7 @@ def remind_facilitators_of_meetings(*, now=None):
         (meeting, assignment)
         for meeting in meetings
         for assignment in by_group.get(meeting.group_id, [])
-        if meeting.held_number <= assignment.meetings_attended
+        if meeting.ordinal <= assignment.meetings_attended
     ]
     stopped = opted_out_ids(Assignment, MEETING_REMINDER, {a.pk for _m, a in attending})
     drafts = []
@@ -112,19 +114,15 @@ def remind_facilitators_of_meetings(*, now=None):
                 "centre": meeting.group.centre,
                 "channel": reach[0],
                 "recipient": reach[1],
-                "template": MEETING_REMINDER,
+                "message_type": MEETING_REMINDER,
                 "about": assignment,
-                "dedup_key": (
-                    f"meeting-reminder:{meeting.pk}:{meeting.revision}:facilitator:{assignment.pk}"
-                ),
+                "to": assignment.facilitator,
+                "dedup_key": outbox_keys.facilitator_meeting_reminder(meeting, assignment),
                 "context": {
                     "first_name": assignment.facilitator.user.first_name,
-                    **_where(meeting.group),
-                    "meeting_at": _iso(meeting.start),
-                    "first_meeting": meeting.held_number == 1,
+                    **meeting_context(meeting),
+                    "first_meeting": meeting.ordinal == 1,
                     "overview_path": _overview_path(),
-                    "meeting_id": meeting.pk,
-                    "revision": meeting.revision,
                 },
             }
         )
@@ -157,7 +155,7 @@ def meeting_reminders_still_relevant(messages):
 
 def follow_up_reminder_time(due_on, days):
     """When to remind of a follow-up due on `due_on`: at FOLLOW_UP_REMINDER_HOUR, `days` before."""
-    return schedule.local_start(
+    return local_start(
         due_on - datetime.timedelta(days=days),
         datetime.time(settings.FOLLOW_UP_REMINDER_HOUR),
     )
@@ -202,12 +200,10 @@ def remind_facilitators_of_follow_ups(*, now=None):
                 "centre": group.centre,
                 "channel": reach[0],
                 "recipient": reach[1],
-                "template": FOLLOW_UP_REMINDER,
+                "message_type": FOLLOW_UP_REMINDER,
                 "about": assignment,
-                "dedup_key": (
-                    f"follow-up-reminder:{follow_up.pk}:{follow_up.revision}"
-                    f":facilitator:{assignment.pk}"
-                ),
+                "to": assignment.facilitator,
+                "dedup_key": outbox_keys.facilitator_follow_up_reminder(follow_up, assignment),
                 "context": {
                     "first_name": assignment.facilitator.user.first_name,
                     "group": group.name,

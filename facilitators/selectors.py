@@ -11,7 +11,8 @@ from django.db.models import Count, F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from groups.models import OSLO, Group, Meeting, Membership
+from groups.models import Group, Meeting, Membership
+from selvhjelp.dates import local_date
 
 from .models import Assignment, FollowUp
 
@@ -36,7 +37,7 @@ def active_assignments(facilitator):
     )
 
 
-def _held_by_group(assignments):
+def _first_meetings_by_group(assignments):
     """{group id: its first meetings that are not cancelled, as many as an assignment covers}.
 
     One query: the meetings are numbered per group with a window function.
@@ -48,27 +49,33 @@ def _held_by_group(assignments):
         )
     if not wanted:
         return {}
-    numbered = Meeting.objects.filter(group__in=wanted, cancelled=False).annotate(
-        held_number=Window(
-            RowNumber(), partition_by=[F("group_id")], order_by=[F("start").asc(), F("sequence")]
+    numbered = (
+        Meeting.objects.not_cancelled()
+        .filter(group__in=wanted)
+        .annotate(
+            ordinal=Window(
+                RowNumber(),
+                partition_by=[F("group_id")],
+                order_by=[F("start").asc(), F("sequence")],
+            )
         )
     )
-    held = defaultdict(list)
-    for meeting in numbered.filter(held_number__lte=max(wanted.values())).order_by("start"):
-        if meeting.held_number <= wanted[meeting.group_id]:
-            held[meeting.group_id].append(meeting)
-    return held
+    first = defaultdict(list)
+    for meeting in numbered.filter(ordinal__lte=max(wanted.values())).order_by("start"):
+        if meeting.ordinal <= wanted[meeting.group_id]:
+            first[meeting.group_id].append(meeting)
+    return first
 
 
-def _covered(assignment, held):
-    """(the held meetings the assignment covers, whether its last one is planned yet)."""
-    meetings = held.get(assignment.group_id, [])[: assignment.meetings_attended]
+def _covered(assignment, first):
+    """(the meetings not cancelled the assignment covers, whether its last one is planned yet)."""
+    meetings = first.get(assignment.group_id, [])[: assignment.meetings_attended]
     return meetings, len(meetings) == assignment.meetings_attended
 
 
 def last_attended_meeting(assignment):
     """The last meeting `assignment` covers, or None while the schedule does not reach it."""
-    covered, complete = _covered(assignment, _held_by_group([assignment]))
+    covered, complete = _covered(assignment, _first_meetings_by_group([assignment]))
     return covered[-1] if complete else None
 
 
@@ -83,12 +90,12 @@ def attended_meetings(assignments):
     `is_last_attended`. Two queries.
     """
     assignments = list(assignments)
-    held = _held_by_group(assignments)
+    first = _first_meetings_by_group(assignments)
     groups = {assignment.group_id: assignment.group for assignment in assignments}
     until = {}  # group id -> start of the last attended meeting; None: open-ended
     meetings = []
     for assignment in assignments:
-        covered, complete = _covered(assignment, held)
+        covered, complete = _covered(assignment, first)
         until[assignment.group_id] = covered[-1].start if complete else None
         meetings += covered
     if groups:
@@ -143,7 +150,7 @@ def groups_ready_for_self_run(*, now=None):
     by_group = defaultdict(list)
     for assignment in Assignment.objects.filter(group__in=groups):
         by_group[assignment.group_id].append(assignment)
-    held = _held_by_group(
+    first = _first_meetings_by_group(
         [assignment for assignments in by_group.values() for assignment in assignments]
     )
     ready = []
@@ -153,10 +160,10 @@ def groups_ready_for_self_run(*, now=None):
             if not assignment.is_active:
                 days.append(assignment.withdrawn_on)
                 continue
-            covered, complete = _covered(assignment, held)
+            covered, complete = _covered(assignment, first)
             if not complete or covered[-1].end > now:
                 break
-            days.append(timezone.localtime(covered[-1].end, OSLO).date())
+            days.append(local_date(covered[-1].end))
         else:
             group = groups[group_id]
             if group.started_on:

@@ -14,32 +14,27 @@ would be an import cycle).
 """
 
 import datetime
-import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import OSLO, Group
+from groups.models import Group
+from selvhjelp import outbox_keys
+from selvhjelp.dates import local_date, long_date, when
+from selvhjelp.errors import RuleError
 from selvhjelp.messaging import queue_message
 from selvhjelp.models import OutboundMessage
 
 from .models import MAX_MEETINGS_ATTENDED, NOTE_MAX_LENGTH, Assignment, Facilitator, FollowUp
 
-# The follow-up is due after the group's fourth held meeting.
-FOLLOW_UP_AFTER_MEETINGS = 4
 
-
-class FacilitatorError(Exception):
+class FacilitatorError(RuleError):
     """A rule about facilitators was broken; the messages are shown as they are."""
-
-    def __init__(self, *messages):
-        self.messages = [str(message) for message in messages]
-        super().__init__(" ".join(self.messages))
 
 
 @dataclass
@@ -52,14 +47,6 @@ class AssignmentCheck:
     @property
     def ok(self):
         return not self.errors
-
-
-def _date(value):
-    return formats.date_format(value, "j. F Y")
-
-
-def _when(start):
-    return formats.date_format(timezone.localtime(start, OSLO), "l j. F Y \\k\\l. H:i")
 
 
 # --- Logins -------------------------------------------------------------------
@@ -108,9 +95,10 @@ def send_password_link(*, facilitator, purpose):
         centre=centre,
         channel=channel,
         recipient=recipient,
-        template="facilitator_password_link",
+        message_type="facilitator_password_link",
         about=facilitator,
-        dedup_key=f"password-link:{facilitator.pk}:{purpose}:{uuid.uuid4()}",
+        to=facilitator,
+        dedup_key=outbox_keys.password_link(facilitator, purpose),
         context={
             "first_name": user.first_name,
             "purpose": purpose,
@@ -131,9 +119,9 @@ def regenerate_calendar_token(*, facilitator):
 # --- Which meetings a facilitator attends ----------------------------------------
 
 
-def held_meetings(group, limit):
-    """The group's first `limit` meetings that are not cancelled, in order."""
-    return list(group.meetings.filter(cancelled=False).order_by("start", "sequence")[:limit])
+def first_meetings(group, limit):
+    """The group's first `limit` meetings that are not cancelled (held or to come), in order."""
+    return list(group.meetings.not_cancelled().order_by("start", "sequence")[:limit])
 
 
 def _overlaps(first, second):
@@ -142,7 +130,7 @@ def _overlaps(first, second):
 
 def _overlap_warnings(facilitator, group, meetings_attended):
     """Meetings this assignment would add that clash with the facilitator's other groups."""
-    mine = held_meetings(group, meetings_attended)
+    mine = first_meetings(group, meetings_attended)
     return _clash_warnings(facilitator, group.name, mine, other_than=group)
 
 
@@ -158,7 +146,7 @@ def _clash_warnings(facilitator, name, mine, *, other_than=None):
     if other_than is not None:
         others = others.exclude(group=other_than)
     for other in others:
-        for theirs in held_meetings(other.group, other.meetings_attended):
+        for theirs in first_meetings(other.group, other.meetings_attended):
             for meeting in mine:
                 if _overlaps(meeting, theirs):
                     warnings.append(
@@ -169,9 +157,9 @@ def _clash_warnings(facilitator, name, mine, *, other_than=None):
                         % {
                             "who": facilitator,
                             "group": name,
-                            "when": _when(meeting.start),
+                            "when": when(meeting.start),
                             "other": other.group.name,
-                            "other_when": _when(theirs.start),
+                            "other_when": when(theirs.start),
                         }
                     )
     return warnings
@@ -313,10 +301,6 @@ def assignment_warnings(group):
     return warnings
 
 
-def _lock_group(group):
-    return Group.objects.select_for_update().select_related("centre").get(pk=group.pk)
-
-
 @transaction.atomic
 def assign_facilitator(*, group, facilitator, meetings_attended=1, actor):
     """Assign `facilitator` to start `group`, attending its first `meetings_attended` meetings.
@@ -325,7 +309,7 @@ def assign_facilitator(*, group, facilitator, meetings_attended=1, actor):
     Warnings do not block; `assignment_warnings(group)` lists them. Returns
     the assignment.
     """
-    group = _lock_group(group)
+    group = Group.objects.lock(group)
     check = check_assignment(
         group=group, facilitator=facilitator, meetings_attended=meetings_attended
     )
@@ -350,7 +334,7 @@ def assign_facilitator(*, group, facilitator, meetings_attended=1, actor):
 @transaction.atomic
 def change_attendance(*, assignment, meetings_attended, actor):
     """Let the facilitator attend the group's first `meetings_attended` meetings instead."""
-    group = _lock_group(assignment.group)
+    group = Group.objects.lock(assignment.group)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk, group=group)
     if not assignment.is_active:
         raise FacilitatorError(
@@ -358,7 +342,7 @@ def change_attendance(*, assignment, meetings_attended, actor):
             % {
                 "who": assignment.facilitator,
                 "group": group.name,
-                "date": _date(assignment.withdrawn_on),
+                "date": long_date(assignment.withdrawn_on),
             }
         )
     check = check_assignment(
@@ -380,7 +364,7 @@ def withdraw_facilitator(*, assignment, actor, on=None):
 
     A withdrawn facilitator no longer attends meetings nor sees the group.
     """
-    group = _lock_group(assignment.group)
+    group = Group.objects.lock(assignment.group)
     assignment = (
         Assignment.objects.select_for_update()
         .select_related("facilitator__user")
@@ -391,13 +375,13 @@ def withdraw_facilitator(*, assignment, actor, on=None):
     if not assignment.is_active:
         raise FacilitatorError(
             _("%(who)s was already withdrawn from “%(group)s” on %(date)s.")
-            % {"who": who, "group": group.name, "date": _date(assignment.withdrawn_on)}
+            % {"who": who, "group": group.name, "date": long_date(assignment.withdrawn_on)}
         )
-    assigned_on = timezone.localtime(assignment.assigned_at, OSLO).date()
+    assigned_on = local_date(assignment.assigned_at)
     if not assigned_on <= on <= timezone.localdate():
         raise FacilitatorError(
             _("%(who)s can be withdrawn between being assigned (%(assigned)s) and today.")
-            % {"who": who, "assigned": _date(assigned_on)}
+            % {"who": who, "assigned": long_date(assigned_on)}
         )
     assignment.withdrawn_on = on
     assignment.withdrawn_by = actor
@@ -409,27 +393,27 @@ def withdraw_facilitator(*, assignment, actor, on=None):
 
 
 def follow_up_due_on(group):
-    """When the follow-up after four meetings is due.
+    """When the follow-up after the group's first meetings is due.
 
-    FOLLOW_UP_OFFSET_DAYS after the day of the group's fourth meeting that is
-    not cancelled (7 by default: the day of the fifth weekly meeting). When
-    fewer than four meetings are planned yet, the missing ones count as weekly.
+    FOLLOW_UP_OFFSET_DAYS after the day of the group's
+    FOLLOW_UP_AFTER_MEETINGS-th meeting that is not cancelled (4 and 7 by
+    default: the day of the fifth weekly meeting). When fewer meetings are
+    planned yet, the missing ones count as weekly.
     """
-    starts = [meeting.start for meeting in held_meetings(group, FOLLOW_UP_AFTER_MEETINGS)]
-    if starts:
-        last = timezone.localtime(starts[-1], OSLO).date()
-    else:
-        last = group.first_meeting - datetime.timedelta(weeks=1)
-    fourth = last + datetime.timedelta(weeks=FOLLOW_UP_AFTER_MEETINGS - len(starts))
-    return fourth + datetime.timedelta(days=settings.FOLLOW_UP_OFFSET_DAYS)
+    count = settings.FOLLOW_UP_AFTER_MEETINGS
+    starts = [meeting.start for meeting in first_meetings(group, count)]
+    # Before any meeting is planned, counting starts the week before the planned start.
+    last = local_date(starts[-1]) if starts else group.planned_start - datetime.timedelta(weeks=1)
+    counted = last + datetime.timedelta(weeks=count - len(starts))
+    return counted + datetime.timedelta(days=settings.FOLLOW_UP_OFFSET_DAYS)
 
 
 @transaction.atomic
 def create_follow_up(*, group):
-    """Create the group's follow-up after four meetings (once; returns the existing one after)."""
+    """Create the group's follow-up after its first meetings (once; the existing one after)."""
     follow_up, _created = FollowUp.objects.get_or_create(
         group=group,
-        kind=FollowUp.Kind.AFTER_FOUR,
+        kind=FollowUp.Kind.START_UP,
         defaults={"due_on": follow_up_due_on(group)},
     )
     return follow_up
@@ -437,14 +421,15 @@ def create_follow_up(*, group):
 
 @transaction.atomic
 def refresh_follow_up_due(*, group):
-    """Move the open follow-up after four meetings to follow the group's meetings.
+    """Move the open follow-up after the first meetings to follow the group's meetings.
 
-    Called after a meeting is cancelled or moved. A follow-up already done
+    Called by groups.meetings.schedule_changed whenever meetings are created,
+    moved or cancelled. A follow-up already done
     keeps its date. Returns the follow-up, or None when the group has none.
     """
     follow_up = (
         FollowUp.objects.select_for_update()
-        .filter(group=group, kind=FollowUp.Kind.AFTER_FOUR, done_on__isnull=True)
+        .filter(group=group, kind=FollowUp.Kind.START_UP, done_on__isnull=True)
         .first()
     )
     if follow_up is None:
@@ -466,50 +451,69 @@ def may_handle_follow_up(user, group):
     return Assignment.objects.active().filter(group=group, facilitator__user=user).exists()
 
 
+def follow_up_errors(*, group, done_on, outcome, note="", visit_on=None):
+    """{field: [messages]}: why a follow-up of `group` cannot be recorded like this.
+
+    A date that has come and an outcome; a short note; "invited back"
+    (FollowUp.Outcome.INVITED_BACK) needs the date of the visit, today or
+    later, and a group that still meets. The facilitator's and the staff's
+    forms show these next to their fields; complete_follow_up refuses them.
+    """
+    errors = {}
+
+    def add(name, message):
+        errors.setdefault(name, []).append(message)
+
+    if outcome not in FollowUp.Outcome.values:
+        add("outcome", _("Choose how the group is doing."))
+    if done_on is None:
+        add("done_on", _("Give the date of the follow-up."))
+    elif done_on > timezone.localdate():
+        add("done_on", _("The date cannot be in the future."))
+    if len(" ".join((note or "").split())) > NOTE_MAX_LENGTH:
+        add(
+            "note", _("The note can be at most %(max)s characters long.") % {"max": NOTE_MAX_LENGTH}
+        )
+    if outcome == FollowUp.Outcome.INVITED_BACK:
+        if not group.is_active:
+            add(
+                "outcome",
+                _("The group “%(group)s” is %(status)s: no visit can be planned.")
+                % {"group": group.name, "status": group.get_status_display().lower()},
+            )
+        if visit_on is None:
+            add("visit_on", _("Give the date of the visit the group asked for."))
+        elif visit_on < max(done_on or timezone.localdate(), timezone.localdate()):
+            add("visit_on", _("The visit has to be today or later."))
+    return errors
+
+
 @transaction.atomic
 def complete_follow_up(*, follow_up, done_on, outcome, note="", visit_on=None, actor):
     """Mark a follow-up done on `done_on` with its `outcome` and a short note.
 
-    "Invited back" (FollowUp.Outcome.INVITED_BACK) needs `visit_on`, the
-    agreed date of the visit, and creates that visit as a new follow-up.
-    Only the group's facilitators and its centre's staff may do this.
-    Returns the follow-up.
+    The rules are follow_up_errors'. "Invited back" creates the visit the
+    group asked for as a new follow-up. Only the group's facilitators and
+    its centre's staff may do this. Returns the follow-up.
     """
     follow_up = FollowUp.objects.select_for_update().select_related("group").get(pk=follow_up.pk)
     group = follow_up.group
     if not may_handle_follow_up(actor, group):
         raise PermissionDenied
-    errors = []
     if follow_up.is_done:
         raise FacilitatorError(
             _("The follow-up of “%(group)s” was already done on %(date)s.")
-            % {"group": group.name, "date": _date(follow_up.done_on)}
+            % {"group": group.name, "date": long_date(follow_up.done_on)}
         )
-    if outcome not in FollowUp.Outcome.values:
-        errors.append(_("Choose how the group is doing."))
-    if done_on > timezone.localdate():
-        errors.append(_("A follow-up can only be marked done on a day that has come."))
-    note = " ".join(note.split())
-    if len(note) > NOTE_MAX_LENGTH:
-        errors.append(
-            _("The note can be at most %(max)s characters long.") % {"max": NOTE_MAX_LENGTH}
-        )
-    if outcome == FollowUp.Outcome.INVITED_BACK:
-        if not group.is_active:
-            errors.append(
-                _("The group “%(group)s” is %(status)s: no visit can be planned.")
-                % {"group": group.name, "status": group.get_status_display().lower()}
-            )
-        if visit_on is None:
-            errors.append(_("Give the date of the visit the group asked for."))
-        elif visit_on < max(done_on, timezone.localdate()):
-            errors.append(_("The visit has to be today or later."))
+    errors = follow_up_errors(
+        group=group, done_on=done_on, outcome=outcome, note=note, visit_on=visit_on
+    )
     if errors:
-        raise FacilitatorError(*errors)
+        raise FacilitatorError(*(message for messages in errors.values() for message in messages))
     follow_up.done_on = done_on
     follow_up.done_by = actor
     follow_up.outcome = outcome
-    follow_up.note = note
+    follow_up.note = " ".join(note.split())
     follow_up.revision += 1
     follow_up.save(update_fields=["done_on", "done_by", "outcome", "note", "revision"])
     if outcome == FollowUp.Outcome.INVITED_BACK:

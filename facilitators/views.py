@@ -105,18 +105,10 @@ def follow_up_detail(request, follow_up_id):
     follow_up = follow_up_for(request.facilitator, follow_up_id)
     form = None
     if not follow_up.is_done:
-        form = FollowUpForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.complete_follow_up(
-                    follow_up=follow_up, actor=request.user, **form.cleaned_data
-                )
-            except services.FacilitatorError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("Thank you: the follow-up is recorded."))
-                return redirect("facilitators:overview")
+        form = FollowUpForm(request.POST or None, follow_up=follow_up)
+        if request.method == "POST" and form.is_valid() and form.save(actor=request.user):
+            messages.success(request, _("Thank you: the follow-up is recorded."))
+            return redirect("facilitators:overview")
     return render(
         request,
         "facilitators/follow_up.html",

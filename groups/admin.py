@@ -1,7 +1,10 @@
 """Staff work with groups in the admin: forming, members, meetings, status.
 
-Every change goes through groups.services with the request user as actor;
-the admin collects input, shows rule errors and warnings, and redirects.
+Every change goes through the group services (groups.services,
+groups.meetings) with the request user as actor: each page here is a
+ServiceForm shown by GroupAdmin._service_page, which shows the rules' errors
+and warnings and redirects when the service succeeds. Forming a group from
+the list of interest forms is groups.forming.
 Which groups a user sees is decided once, in CentreScopedAdmin.get_queryset.
 """
 
@@ -19,120 +22,19 @@ from django.utils.translation import gettext_lazy as _
 
 from facilitators.admin import AssignmentInline, FollowUpInline, WithdrawnAssignmentInline
 from selvhjelp.admin import CentreScopedAdmin
+from selvhjelp.dates import admin_datetime
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import (
     AddMemberForm,
     CancelMeetingForm,
-    GroupFrameForm,
+    GroupChangeForm,
     GroupStatusForm,
-    HolidayForm,
     MembershipRecordForm,
     MoveMeetingForm,
     RemoveMemberForm,
-    suggest_frame,
 )
-from .models import MAX_MEMBERS, OSLO, Group, GroupRuleError, Meeting, Membership
-from .services import UnacceptedWarnings
-
-
-def _local(value, fmt="SHORT_DATETIME_FORMAT"):
-    return formats.date_format(timezone.localtime(value, OSLO), fmt) if value else "–"
-
-
-# --- Forming a group from the intake list ---------------------------------------
-
-
-@admin.action(description=_("Form a group of the selected"))
-def form_group_action(modeladmin, request, queryset):
-    """The intermediate page of the intake list's action: check, then form.
-
-    The first POST comes from the action menu; later POSTs come from this
-    page, carry the selection again and land here through the changelist, so
-    the selection is always limited to intakes the user may see. The
-    facilitators chosen here are assigned by form_group in the same
-    transaction as the group.
-    """
-    if not request.user.has_perm("groups.add_group"):
-        modeladmin.message_user(request, gettext("You may not form groups."), messages.ERROR)
-        return None
-    intakes = list(
-        queryset.select_related("centre")
-        .prefetch_related("themes", "availability")
-        .order_by("name", "pk")
-    )
-    post = request.POST
-    frame = GroupFrameForm(
-        post if "group-name" in post else None,
-        prefix="group",
-        user=request.user,
-        initial=suggest_frame(intakes),
-    )
-    confirm = "_form" in post or "_form_anyway" in post
-    check, planned, holiday_form, errors = None, None, None, []
-    if frame.is_bound and frame.is_valid():
-        kwargs = frame.service_kwargs()
-        # Everything but the place: check_group does not need to know where.
-        check = services.check_group(
-            intakes=intakes,
-            **{key: value for key, value in kwargs.items() if key not in ("venue", "video_link")},
-        )
-        planned = services.proposed_schedule(kwargs["first_meeting"])
-        holiday_bound = any(key.startswith("holiday-") for key in post)
-        holiday_form = HolidayForm(
-            post if holiday_bound or confirm else None, prefix="holiday", planned=planned
-        )
-        if confirm and check.ok and holiday_form.is_valid():
-            try:
-                group = services.form_group(
-                    intakes=intakes,
-                    actor=request.user,
-                    accept_warnings="_form_anyway" in post,
-                    holiday_choices=holiday_form.choices(),
-                    **kwargs,
-                )
-            except UnacceptedWarnings:
-                pass  # the warnings are on the page; accepting them is one click
-            except GroupRuleError as error:
-                errors = error.messages
-            else:
-                modeladmin.message_user(
-                    request,
-                    gettext("The group “%(group)s” is formed; the participants get a message.")
-                    % {"group": group.name},
-                    messages.SUCCESS,
-                )
-                if not kwargs["facilitators"]:
-                    modeladmin.message_user(
-                        request,
-                        gettext(
-                            "No facilitators are assigned yet; two usually start a group. "
-                            "Choose them under “Facilitators” on this page."
-                        ),
-                        messages.WARNING,
-                    )
-                return redirect("admin:groups_group_change", group.pk)
-    on = frame.cleaned_data.get("first_meeting") if frame.is_bound and frame.is_valid() else None
-    return TemplateResponse(
-        request,
-        "admin/groups/form_group.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": gettext("Form a group"),
-            "opts": modeladmin.model._meta,
-            "intakes": intakes,
-            "ages": {i.pk: i.age_on(on or timezone.localdate()) for i in intakes},
-            "frame": frame,
-            "check": check,
-            "errors": errors,
-            "planned": planned,
-            "holiday_form": holiday_form,
-            "start_time": frame.cleaned_data.get("start_time") if check else None,
-            "action_name": "form_group_action",
-            "media": modeladmin.media + frame.media,
-        },
-    )
-
+from .models import MAX_MEMBERS, Group, Meeting, Membership
 
 # --- The group list and page ----------------------------------------------------
 
@@ -243,7 +145,7 @@ class MeetingInline(admin.TabularInline):
 
     @admin.display(description=_("when"))
     def when(self, meeting):
-        return _local(meeting.start, "D j. F Y H:i")
+        return admin_datetime(meeting.start, "D j. F Y H:i")
 
     @admin.display(description=_("status"))
     def state(self, meeting):
@@ -252,7 +154,8 @@ class MeetingInline(admin.TabularInline):
             parts.append(gettext("Cancelled: %(reason)s") % {"reason": meeting.cancelled_reason})
         if meeting.moved_from:
             parts.append(
-                gettext("Moved from %(date)s") % {"date": _local(meeting.moved_from, "D j. F H:i")}
+                gettext("Moved from %(date)s")
+                % {"date": admin_datetime(meeting.moved_from, "D j. F H:i")}
             )
         if meeting.holiday and not meeting.cancelled:
             parts.append(gettext("Public holiday: %(holiday)s") % {"holiday": meeting.holiday})
@@ -265,7 +168,7 @@ class MeetingInline(admin.TabularInline):
         ):
             return ""
         move = reverse("admin:groups_group_move_meeting", args=[meeting.group_id, meeting.pk])
-        label = _local(meeting.start, "j. F")
+        label = admin_datetime(meeting.start, "j. F")
         if meeting.cancelled:
             return format_html(
                 '<a href="{}">{}</a>', move, gettext("Move meeting %(date)s") % {"date": label}
@@ -282,6 +185,7 @@ class MeetingInline(admin.TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(CentreScopedAdmin):
+    form = GroupChangeForm
     list_display = [
         "name",
         "centre",
@@ -315,7 +219,7 @@ class GroupAdmin(CentreScopedAdmin):
                     "weekday",
                     "start_time",
                     "length",
-                    "first_meeting",
+                    "planned_start",
                 ]
             },
         ),
@@ -344,7 +248,7 @@ class GroupAdmin(CentreScopedAdmin):
         "weekday",
         "start_time",
         "length",
-        "first_meeting",
+        "planned_start",
         "created_by",
         "created_at",
         "started_on",
@@ -382,13 +286,13 @@ class GroupAdmin(CentreScopedAdmin):
     def members(self, group):
         return f"{group.member_count}/{MAX_MEMBERS}"
 
-    @admin.display(description=_("first meeting"), ordering="first_meeting")
+    @admin.display(description=_("first meeting"), ordering="first_meeting_at")
     def first_meeting_at(self, group):
-        return _local(group.first_meeting_at, "SHORT_DATE_FORMAT")
+        return admin_datetime(group.first_meeting_at, "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("next meeting"), ordering="next_meeting_at")
     def next_meeting(self, group):
-        return _local(group.next_meeting_at)
+        return admin_datetime(group.next_meeting_at)
 
     @admin.display(description=_("week"))
     def week(self, group):
@@ -402,7 +306,7 @@ class GroupAdmin(CentreScopedAdmin):
         extra_context = extra_context or {}
         if group is not None:
             extra_context.update(
-                rule_warnings=services.group_warnings(group),
+                rule_warnings=rules.group_warnings(group),
                 can_add_member=group.is_active and group.member_count < MAX_MEMBERS,
                 can_change_status=bool(Group.TRANSITIONS[group.status]),
             )
@@ -434,7 +338,20 @@ class GroupAdmin(CentreScopedAdmin):
             raise PermissionDenied
         return group
 
-    def _page(self, request, group, form, *, title, intro="", warnings=(), submit, accept=""):
+    def _service_page(self, request, group, form, *, title, submit, done, intro="", accept=""):
+        """The one shape of the group's own pages: a ServiceForm, then back to the group.
+
+        On a valid POST the form's service runs with the request user as actor
+        (`accept_warnings` when staff pressed the accept button); on success
+        the message `done(result)` is shown on the group's page. Otherwise the
+        page shows the form with the rules' errors, or the guidelines not met
+        and a button to accept them (`accept`).
+        """
+        if form.is_valid():
+            result = form.save(actor=request.user, accept_warnings="_accept" in request.POST)
+            if result is not None:
+                self.message_user(request, done(result), messages.SUCCESS)
+                return redirect("admin:groups_group_change", group.pk)
         return TemplateResponse(
             request,
             "admin/groups/group/action_form.html",
@@ -445,56 +362,31 @@ class GroupAdmin(CentreScopedAdmin):
                 "title": title,
                 "intro": intro,
                 "form": form,
-                "warnings": warnings,
+                "warnings": form.warnings,
                 "submit": submit,
-                "accept": accept,
+                "accept": accept if form.warnings else "",
                 "media": self.media + form.media,
             },
         )
 
-    def _done(self, request, group, message):
-        self.message_user(request, message, messages.SUCCESS)
-        return redirect("admin:groups_group_change", group.pk)
-
     def add_member_view(self, request, object_id):
         group = self._group(request, object_id)
-        form = AddMemberForm(request.POST or None, group=group)
-        warnings = []
-        if form.is_valid():
-            try:
-                membership = services.add_member(
-                    group=group,
-                    intake=form.cleaned_data["intake"],
-                    joined_on=form.cleaned_data["joined_on"],
-                    group_agreed=form.cleaned_data.get("group_agreed", False),
-                    accept_warnings="_accept" in request.POST,
-                    actor=request.user,
-                )
-            except UnacceptedWarnings as error:
-                warnings = error.warnings
-            except GroupRuleError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return self._done(
-                    request,
-                    group,
-                    gettext("%(name)s is now in the group and gets a message.")
-                    % {"name": membership.intake.name},
-                )
-        intro = gettext(
-            "The group has %(count)s of %(max)s places taken. A group is closed: "
-            "once it has started, the members have to agree before someone new joins."
-        ) % {"count": group.member_count, "max": MAX_MEMBERS}
-        return self._page(
+        return self._service_page(
             request,
             group,
-            form,
+            AddMemberForm(request.POST or None, group=group),
             title=gettext("Add a member to %(group)s") % {"group": group.name},
-            intro=intro,
-            warnings=warnings,
+            intro=gettext(
+                "The group has %(count)s of %(max)s places taken. A group is closed: "
+                "once it has started, the members have to agree before someone new joins."
+            )
+            % {"count": group.member_count, "max": MAX_MEMBERS},
             submit=gettext("Add to the group"),
-            accept=gettext("Accept the warnings and add") if warnings else "",
+            accept=gettext("Accept the warnings and add"),
+            done=lambda membership: (
+                gettext("%(name)s is now in the group and gets a message.")
+                % {"name": membership.intake.name}
+            ),
         )
 
     def remove_member_view(self, request, object_id, membership_id):
@@ -503,32 +395,14 @@ class GroupAdmin(CentreScopedAdmin):
         membership = membership.first()
         if membership is None:
             raise Http404
-        form = RemoveMemberForm(request.POST or None)
-        if form.is_valid():
-            try:
-                services.remove_member(
-                    membership=membership,
-                    left_on=form.cleaned_data["left_on"],
-                    reason=form.cleaned_data["reason"],
-                    intake_status=form.cleaned_data["after"],
-                    actor=request.user,
-                )
-            except GroupRuleError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return self._done(
-                    request,
-                    group,
-                    gettext("%(name)s has left the group.") % {"name": membership.intake.name},
-                )
-        return self._page(
+        name = membership.intake.name
+        return self._service_page(
             request,
             group,
-            form,
-            title=gettext("%(name)s leaves %(group)s")
-            % {"name": membership.intake.name, "group": group.name},
+            RemoveMemberForm(request.POST or None, membership=membership),
+            title=gettext("%(name)s leaves %(group)s") % {"name": name, "group": group.name},
             submit=gettext("Remove from the group"),
+            done=lambda _membership: gettext("%(name)s has left the group.") % {"name": name},
         )
 
     def _meeting(self, group, meeting_id):
@@ -541,102 +415,46 @@ class GroupAdmin(CentreScopedAdmin):
     def cancel_meeting_view(self, request, object_id, meeting_id):
         group = self._group(request, object_id)
         meeting = self._meeting(group, meeting_id)
-        form = CancelMeetingForm(request.POST or None)
-        when = _local(meeting.start, "l j. F Y H:i")
-        if form.is_valid():
-            try:
-                services.cancel_meeting(
-                    meeting=meeting, reason=form.cleaned_data["reason"], actor=request.user
-                )
-            except GroupRuleError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return self._done(
-                    request,
-                    group,
-                    gettext("The meeting %(when)s is cancelled; the members get a message.")
-                    % {"when": when},
-                )
-        return self._page(
+        when = admin_datetime(meeting.start, "l j. F Y H:i")
+        return self._service_page(
             request,
             group,
-            form,
+            CancelMeetingForm(request.POST or None, meeting=meeting),
             title=gettext("Cancel the meeting %(when)s") % {"when": when},
             submit=gettext("Cancel the meeting"),
+            done=lambda _meeting: (
+                gettext("The meeting %(when)s is cancelled; the members get a message.")
+                % {"when": when}
+            ),
         )
 
     def move_meeting_view(self, request, object_id, meeting_id):
         group = self._group(request, object_id)
         meeting = self._meeting(group, meeting_id)
-        when = _local(meeting.start, "l j. F Y H:i")
-        form = MoveMeetingForm(
-            request.POST or None,
-            initial={
-                "date": timezone.localtime(meeting.start, OSLO).date(),
-                "time": group.start_time,
-            },
-        )
-        if form.is_valid():
-            try:
-                services.move_meeting(
-                    meeting=meeting,
-                    date=form.cleaned_data["date"],
-                    time=form.cleaned_data["time"],
-                    actor=request.user,
-                )
-            except GroupRuleError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return self._done(
-                    request,
-                    group,
-                    gettext("The meeting is moved; the members get a message."),
-                )
-        return self._page(
+        when = admin_datetime(meeting.start, "l j. F Y H:i")
+        return self._service_page(
             request,
             group,
-            form,
+            MoveMeetingForm(request.POST or None, meeting=meeting),
             title=gettext("Move the meeting %(when)s") % {"when": when},
             submit=gettext("Move the meeting"),
+            done=lambda _meeting: gettext("The meeting is moved; the members get a message."),
         )
 
     def status_view(self, request, object_id):
         group = self._group(request, object_id)
-        form = GroupStatusForm(request.POST or None, group=group)
-        if form.is_valid():
-            data = form.cleaned_data
-            to = data["status"]
-            try:
-                if to == Group.Status.STARTED:
-                    services.start_group(group=group, on=data["on"], actor=request.user)
-                elif to == Group.Status.SELF_RUN:
-                    services.mark_self_run(group=group, on=data["on"], actor=request.user)
-                elif to == Group.Status.ENDED:
-                    services.end_group(
-                        group=group, on=data["on"], reason=data["reason"], actor=request.user
-                    )
-                else:
-                    services.cancel_group(group=group, reason=data["reason"], actor=request.user)
-            except GroupRuleError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return self._done(
-                    request,
-                    group,
-                    gettext("The group is now %(status)s.")
-                    % {"status": Group.Status(to).label.lower()},
-                )
-        return self._page(
+        return self._service_page(
             request,
             group,
-            form,
+            GroupStatusForm(request.POST or None, group=group),
             title=gettext("Change the status of %(group)s") % {"group": group.name},
             intro=gettext(
                 "Ending a group closes its members' interest forms. Cancelling a planned "
                 "group sends its members back to the waiting list and tells them."
             ),
             submit=gettext("Change status"),
+            done=lambda changed: (
+                gettext("The group is now %(status)s.")
+                % {"status": changed.get_status_display().lower()}
+            ),
         )

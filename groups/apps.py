@@ -7,11 +7,16 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Self-help groups")
 
     def ready(self):
-        # The outbox knows its message types from one registry; the group
-        # messages are added to it here, next to their templates' owner.
+        # The core (selvhjelp) knows the apps only through registries that the
+        # apps fill here: message types, the digest's counts, the audit log,
+        # what a stopped reminder is about.
+        from selvhjelp import audit
+        from selvhjelp.admin import ABOUT_QUERYSETS
+        from selvhjelp.jobs import DIGEST_COUNTERS
         from selvhjelp.messaging import MESSAGE_TYPES, MessageType
 
-        from .reminders import first_meeting_reminders_still_relevant
+        from .models import Group, Meeting, Membership
+        from .reminders import count_commitments_ending, first_meeting_reminders_still_relevant
 
         MESSAGE_TYPES.update(
             {
@@ -28,3 +33,8 @@ class GroupsConfig(AppConfig):
                 "group_cancelled": MessageType(_("A planned group will not start")),
             }
         )
+        DIGEST_COUNTERS["commitments_ending"] = count_commitments_ending
+        audit.register(Membership, mask_fields=["left_reason"])
+        audit.register(Group, mask_fields=["closing_reason"])
+        audit.register(Meeting)
+        ABOUT_QUERYSETS.append(Membership.objects.select_related("intake", "group"))

@@ -20,9 +20,11 @@ from django.utils import timezone
 
 from intake.models import Intake, Slot, Theme
 from intake.services import submit_intake
+from selvhjelp.dates import local_start
+from selvhjelp.demo import seeder
 from selvhjelp.models import OutboundMessage
 
-from . import schedule, services
+from . import meetings, schedule, services
 from .models import Group
 
 NAMESPACE = uuid.UUID("3c9e4d7a-52f1-4b8e-a0c6-1e2f7d9b8a41")
@@ -137,7 +139,7 @@ def _people(plan, centre, staff):
 
 def _form(plan, centre, staff, today):
     first = _first_meeting(today, plan["weekday"], plan["weeks"])
-    holidays = schedule.holidays_in(services.proposed_schedule(first))
+    holidays = schedule.holidays_in(meetings.proposed_schedule(first))
     digital = plan["format"] == Group.Format.DIGITAL
     # A group that has met already is formed as if two weeks before its first meeting.
     formed = first - datetime.timedelta(weeks=2) if first < today else today
@@ -158,9 +160,7 @@ def _form(plan, centre, staff, today):
         formed_on=formed,
     )
     if formed < today:
-        Group.objects.filter(pk=group.pk).update(
-            created_at=schedule.local_start(formed, datetime.time(10))
-        )
+        Group.objects.filter(pk=group.pk).update(created_at=local_start(formed, datetime.time(10)))
     return group, first
 
 
@@ -208,8 +208,15 @@ def seed_groups(centres, *, staff=None):
         by = staff.get(centre.pk)
         group, first = _form(plan, centre, by, today)
         _move_to_status(group, plan, by, first, today)
-    services.extend_schedules()
+    meetings.extend_schedules()
     OutboundMessage.objects.filter(
         created_at__gte=started_at, status=OutboundMessage.Status.PENDING
     ).update(status=OutboundMessage.Status.CANCELLED, last_error="Demo data: never sent.")
     return count
+
+
+@seeder
+def seed(site):
+    """The demo groups, one in every status (demo data registry)."""
+    count = seed_groups(site.centres.values(), staff=site.staff)
+    return f"  {count} demo groups, one in every status"

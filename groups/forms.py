@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from facilitators import services as facilitator_services
 from facilitators.models import Facilitator
 from intake.models import Intake, Slot, Theme
+from selvhjelp.dates import local_date
+from selvhjelp.forms import ServiceForm, add_rule_errors
 from selvhjelp.models import Centre
 
-from . import schedule
+from . import meetings, rules, schedule, services
 from .models import Group, Membership
 
 
@@ -61,8 +63,12 @@ def suggest_frame(intakes, *, today=None):
     return initial
 
 
-class GroupFrameForm(forms.Form):
-    """The group's name, kind, place and weekly time, asked before forming it."""
+class GroupFrameForm(ServiceForm):
+    """The group's name, kind, place and weekly time, asked before forming it.
+
+    `check()` gives the rules and guidelines for the chosen people in this
+    frame (the check page); `save()` forms the group (services.form_group).
+    """
 
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), label=_("Centre"))
     name = forms.CharField(
@@ -113,8 +119,9 @@ class GroupFrameForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, intakes=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.intakes = list(intakes)
         centres = Centre.objects.for_user(user)
         self.fields["centre"].queryset = centres
         self._offer_facilitators(centres)
@@ -146,42 +153,25 @@ class GroupFrameForm(forms.Form):
         offer.queryset = offered
         field.widget.choices = offer
 
-    def clean_first_meeting(self):
-        first = self.cleaned_data["first_meeting"]
-        if first < timezone.localdate():
-            raise forms.ValidationError(_("The first meeting cannot be in the past."))
-        holiday = schedule.holiday_name(first)
-        if holiday:
-            raise forms.ValidationError(
-                _("%(holiday)s is a public holiday; choose another day.") % {"holiday": holiday}
-            )
-        return first
-
     def clean(self):
         data = super().clean()
-        if data.get("format") == Group.Format.PHYSICAL and not data.get("venue", "").strip():
-            self.add_error("venue", _("A group that meets in person needs a venue."))
-        if data.get("format") == Group.Format.DIGITAL:
-            if not data.get("video_link"):
-                self.add_error("video_link", _("A group that meets by video needs a video link."))
-            centre = data.get("centre")
-            if centre and not centre.runs_digital_groups:
-                self.add_error(
-                    "format",
-                    _("%(centre)s does not run digital groups.") % {"centre": centre.name},
-                )
-        if data.get("kind") == Group.Kind.SAME and not data.get("theme"):
-            self.add_error("theme", _("A group around one problem needs its theme."))
-        first, weekday = data.get("first_meeting"), data.get("weekday")
-        if first and weekday is not None and first.weekday() != weekday:
-            self.add_error(
-                "first_meeting",
-                _("This date is a %(day)s, not a %(weekday)s.")
-                % {
-                    "day": Slot.WEEKDAYS[first.weekday()][1].lower(),
-                    "weekday": Slot.WEEKDAYS[weekday][1].lower(),
-                },
-            )
+        # The rules of the frame are the service's (groups.rules.frame_errors),
+        # shown next to each field; fields that did not validate are left out.
+        kind = data.get("kind")
+        add_rule_errors(
+            self,
+            rules.frame_errors(
+                centre=data.get("centre"),
+                kind=kind,
+                theme=data.get("theme") if kind == Group.Kind.SAME else None,
+                format=data.get("format"),
+                venue=data.get("venue", ""),
+                video_link=data.get("video_link", ""),
+                weekday=data.get("weekday"),
+                length=data.get("length"),
+                first=data.get("first_meeting"),
+            ),
+        )
         chosen, centre = data.get("facilitators"), data.get("centre")
         if chosen and centre:
             for error in facilitator_services.new_group_facilitator_errors(
@@ -189,6 +179,25 @@ class GroupFrameForm(forms.Form):
             ):
                 self.add_error("facilitators", error)
         return data
+
+    def check(self):
+        """The check page: rules broken and guidelines not met (the place is not needed)."""
+        kwargs = self.service_kwargs()
+        del kwargs["venue"], kwargs["video_link"]
+        return rules.check_group(intakes=self.intakes, **kwargs)
+
+    def planned(self):
+        """The first 12 meetings as they would be planned."""
+        return meetings.proposed_schedule(self.cleaned_data["first_meeting"])
+
+    def call_service(self, *, actor, accept_warnings=False, holiday_choices=None):
+        return services.form_group(
+            intakes=self.intakes,
+            actor=actor,
+            accept_warnings=accept_warnings,
+            holiday_choices=holiday_choices,
+            **self.service_kwargs(),
+        )
 
     def service_kwargs(self):
         data = self.cleaned_data
@@ -254,7 +263,7 @@ class HolidayForm(forms.Form):
         }
 
 
-class AddMemberForm(forms.Form):
+class AddMemberForm(ServiceForm):
     intake = forms.ModelChoiceField(
         queryset=Intake.objects.none(),
         label=_("Person"),
@@ -287,8 +296,18 @@ class AddMemberForm(forms.Form):
             raise forms.ValidationError(_("A new member joins today or later."))
         return joined_on
 
+    def call_service(self, *, actor, accept_warnings=False):
+        return services.add_member(
+            group=self.group,
+            intake=self.cleaned_data["intake"],
+            joined_on=self.cleaned_data["joined_on"],
+            group_agreed=self.cleaned_data.get("group_agreed", False),
+            accept_warnings=accept_warnings,
+            actor=actor,
+        )
 
-class RemoveMemberForm(forms.Form):
+
+class RemoveMemberForm(ServiceForm):
     left_on = forms.DateField(label=_("Left on"), widget=DateInput)
     reason = forms.CharField(
         label=_("Why they left"),
@@ -307,12 +326,22 @@ class RemoveMemberForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, membership, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("left_on", timezone.localdate())
         super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def call_service(self, *, actor, **kwargs):
+        return services.remove_member(
+            membership=self.membership,
+            left_on=self.cleaned_data["left_on"],
+            reason=self.cleaned_data["reason"],
+            intake_status=self.cleaned_data["after"],
+            actor=actor,
+        )
 
 
-class CancelMeetingForm(forms.Form):
+class CancelMeetingForm(ServiceForm):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.TextInput(attrs={"class": "vTextField"}),
@@ -320,13 +349,35 @@ class CancelMeetingForm(forms.Form):
         help_text=_("The participants get a message that the meeting is cancelled."),
     )
 
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
 
-class MoveMeetingForm(forms.Form):
+    def call_service(self, *, actor, **kwargs):
+        return meetings.cancel_meeting(
+            meeting=self.meeting, reason=self.cleaned_data["reason"], actor=actor
+        )
+
+
+class MoveMeetingForm(ServiceForm):
     date = forms.DateField(label=_("New date"), widget=DateInput)
     time = forms.TimeField(label=_("Time"), widget=TimeInput)
 
+    def __init__(self, *args, meeting, **kwargs):
+        initial = {"date": local_date(meeting.start), "time": meeting.group.start_time}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.meeting = meeting
 
-class GroupStatusForm(forms.Form):
+    def call_service(self, *, actor, **kwargs):
+        return meetings.move_meeting(
+            meeting=self.meeting,
+            date=self.cleaned_data["date"],
+            time=self.cleaned_data["time"],
+            actor=actor,
+        )
+
+
+class GroupStatusForm(ServiceForm):
     status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
     on = forms.DateField(label=_("From"), widget=DateInput)
     reason = forms.CharField(
@@ -340,6 +391,7 @@ class GroupStatusForm(forms.Form):
     def __init__(self, *args, group, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
         super().__init__(*args, **kwargs)
+        self.group = group
         allowed = Group.TRANSITIONS[group.status]
         self.fields["status"].choices = [
             (value, label) for value, label in Group.Status.choices if value in allowed
@@ -352,6 +404,45 @@ class GroupStatusForm(forms.Form):
             and not data.get("reason", "").strip()
         ):
             self.add_error("reason", _("Give a reason."))
+        return data
+
+    def call_service(self, *, actor, **kwargs):
+        data, group = self.cleaned_data, self.group
+        to = data["status"]
+        if to == Group.Status.STARTED:
+            return services.start_group(group=group, on=data["on"], actor=actor)
+        if to == Group.Status.SELF_RUN:
+            return services.mark_self_run(group=group, on=data["on"], actor=actor)
+        if to == Group.Status.ENDED:
+            return services.end_group(
+                group=group, on=data["on"], reason=data["reason"], actor=actor
+            )
+        return services.cancel_group(group=group, reason=data["reason"], actor=actor)
+
+
+class GroupChangeForm(forms.ModelForm):
+    """The group's own page in the admin: its name and where it meets.
+
+    The place's rule is groups.rules.place_errors, asked here so that the
+    message stands next to the field; the admin saves a new place through
+    services.change_place, which tells the members.
+    """
+
+    class Meta:
+        model = Group
+        fields = ["name", "venue", "video_link"]
+
+    def clean(self):
+        data = super().clean()
+        if "venue" in self.fields or "video_link" in self.fields:
+            add_rule_errors(
+                self,
+                rules.place_errors(
+                    format=self.instance.format,
+                    venue=data.get("venue", self.instance.venue),
+                    video_link=data.get("video_link", self.instance.video_link),
+                ),
+            )
         return data
 
 

@@ -25,12 +25,13 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from intake.services import message_channel
+from selvhjelp import outbox_keys
+from selvhjelp.dates import local, local_midnight, local_start
 from selvhjelp.messaging import opted_out_ids, queue_messages
 
-from . import schedule
-from .models import COMMITMENT_WEEKS, OSLO, Group, Meeting, Membership
+from .messages import meeting_context
+from .models import COMMITMENT_WEEKS, Group, Meeting, Membership
 from .selectors import memberships_with_commitment
-from .services import _iso, _where
 
 FIRST_MEETING_REMINDER = "group_first_meeting_reminder"
 COMMITMENT_END = "group_commitment_end"
@@ -45,8 +46,8 @@ def reminder_time(start, days):
     Across a change to or from summer time this is 47 or 49 hours before,
     not 48: the reminder keeps the meeting's clock time.
     """
-    local = timezone.localtime(start, OSLO)
-    return schedule.local_start(local.date() - datetime.timedelta(days=days), local.time())
+    start = local(start)
+    return local_start(start.date() - datetime.timedelta(days=days), start.time())
 
 
 def meetings_to_remind(queryset, *, now, days):
@@ -69,9 +70,8 @@ def meetings_to_remind(queryset, *, now, days):
 def _member_first_meeting():
     """Subquery: the id of a membership's first meeting, the first not cancelled after joining."""
     return (
-        Meeting.objects.filter(
-            group=OuterRef("group"), cancelled=False, start__date__gte=OuterRef("joined_on")
-        )
+        Meeting.objects.not_cancelled()
+        .filter(group=OuterRef("group"), start__date__gte=OuterRef("joined_on"))
         .order_by("start", "sequence")
         .values("pk")[:1]
     )
@@ -113,7 +113,7 @@ def remind_first_meetings(*, now=None):
     drafts = []
     for membership in members:
         meeting = meetings[membership.first_meeting_id]
-        reminder_day = timezone.localtime(reminder_time(meeting.start, days), OSLO).date()
+        reminder_day = reminder_time(meeting.start, days).date()
         if membership.pk in stopped or membership.joined_on >= reminder_day:
             continue
         channel, recipient = message_channel(membership.intake)
@@ -122,18 +122,14 @@ def remind_first_meetings(*, now=None):
                 "centre": meeting.group.centre,
                 "channel": channel,
                 "recipient": recipient,
-                "template": FIRST_MEETING_REMINDER,
+                "message_type": FIRST_MEETING_REMINDER,
                 "about": membership,
+                "to": membership.intake,
                 # The revision: a moved meeting is a new reminder.
-                "dedup_key": (
-                    f"meeting-reminder:{meeting.pk}:{meeting.revision}:member:{membership.pk}"
-                ),
+                "dedup_key": outbox_keys.member_first_meeting_reminder(meeting, membership),
                 "context": {
                     "first_name": membership.intake.first_name,
-                    **_where(meeting.group),
-                    "meeting_at": _iso(meeting.start),
-                    "meeting_id": meeting.pk,
-                    "revision": meeting.revision,
+                    **meeting_context(meeting),
                 },
             }
         )
@@ -182,10 +178,6 @@ def first_meeting_reminders_still_relevant(messages):
 # --- The end of the 12-week commitment ---------------------------------------
 
 
-def _midnight(day):
-    return schedule.local_start(day, datetime.time.min)
-
-
 def memberships_ending(first_day, last_day):
     """Active memberships whose 12-week commitment ends between the two days (inclusive).
 
@@ -203,8 +195,8 @@ def memberships_ending(first_day, last_day):
         Q(first_attended_on__range=(first_start, last_start))
         | Q(
             first_attended_on__isnull=True,
-            expected_first_meeting__gte=_midnight(first_start),
-            expected_first_meeting__lt=_midnight(last_start + datetime.timedelta(days=1)),
+            expected_first_meeting__gte=local_midnight(first_start),
+            expected_first_meeting__lt=local_midnight(last_start + datetime.timedelta(days=1)),
         )
     )
     return [
@@ -234,9 +226,10 @@ def tell_commitment_ends(*, now=None):
                 "centre": group.centre,
                 "channel": channel,
                 "recipient": recipient,
-                "template": COMMITMENT_END,
+                "message_type": COMMITMENT_END,
                 "about": membership,
-                "dedup_key": f"commitment-end:{membership.pk}",
+                "to": membership.intake,
+                "dedup_key": outbox_keys.commitment_end(membership),
                 "context": {
                     "first_name": membership.intake.first_name,
                     "group": group.name,

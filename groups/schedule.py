@@ -1,8 +1,7 @@
-"""The weekly meeting pattern in Oslo time, and the public holidays it meets.
+"""The weekly meeting pattern, and the Norwegian public holidays it meets.
 
-Pure functions: no database. Meetings are planned as local dates and times and
-turned into aware datetimes with zoneinfo, so an 18:00 meeting stays at 18:00
-on both sides of a daylight-saving change.
+Pure functions: no database. Meetings are planned as local dates; turning a
+date and a clock time into an aware datetime is selvhjelp.dates.local_start.
 """
 
 import datetime
@@ -12,23 +11,12 @@ from dataclasses import dataclass
 import holidays
 from django.utils import translation
 
-from .models import OSLO
-
 
 @dataclass(frozen=True)
 class PlannedMeeting:
     sequence: int
     date: datetime.date
     holiday: str = ""
-
-
-def local_start(date, time):
-    """The aware start of a meeting at local `time` on `date` in Europe/Oslo.
-
-    A time that does not exist on the spring-forward night (02:30) is read
-    with the offset before the change, as zoneinfo does for fold=0.
-    """
-    return datetime.datetime.combine(date, time, tzinfo=OSLO)
 
 
 def holiday_name(date):

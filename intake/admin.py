@@ -15,7 +15,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Now
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
@@ -25,8 +25,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from groups.admin import form_group_action
-from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter
+from groups.forming import form_group_action
+from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter, RuleErrorsAsMessages
 from selvhjelp.audit import audit_log_url, record_access
 from selvhjelp.models import Centre
 
@@ -462,15 +462,6 @@ class IntakeAdmin(CentreScopedAdmin):
         formset.changed_objects, formset.deleted_objects = [], []
         return formset.new_objects
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # A rule broken between the form's checks and the save (another staff
-        # member was quicker) arrives as IntakeError: show it, never a 500.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntakeError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     # --- Status: buttons on the change page -----------------------------------
 
     def get_urls(self):
@@ -656,7 +647,7 @@ class IntakeAdmin(CentreScopedAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(RuleErrorsAsMessages, admin.ModelAdmin):
     form = ThemeAdminForm
     list_display = ["name", "position", "active", "is_other", "times_chosen"]
     list_filter = ["active"]
@@ -695,10 +686,3 @@ class ThemeAdmin(admin.ModelAdmin):
         except IntakeError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:intake_theme_change", unquote(object_id))
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntakeError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

@@ -16,6 +16,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from selvhjelp.demo import seeder
+
 from .consent import CONSENT_VERSION
 from .models import ContactAttempt, Intake, Slot, StatusChange, Theme
 
@@ -208,3 +210,10 @@ def _create(centre, number, key, status, days_ago, rng, themes, slots, staff):
     intake.status_changed_at = at
     intake.save(update_fields=["status_changed_at"])
     return intake
+
+
+@seeder
+def seed(site):
+    """The demo interest forms of every demo centre (demo data registry)."""
+    count = seed_intakes(site.centres.values(), staff=site.staff)
+    return f"  {count} demo interest forms in every status but placed"

@@ -16,9 +16,8 @@ from phonenumber_field.widgets import RegionalPhoneNumberWidget
 from selvhjelp.models import Centre
 
 from .consent import CONSENT_SUMMARY
-from .models import Intake, Slot, Theme
+from .models import Intake, Slot, Theme, is_adult
 
-ADULT_AGE = 18
 OLDEST_AGE = 110
 ABOUT_MAX_LENGTH = Intake._meta.get_field("about").max_length
 NAME_MAX_LENGTH = Intake._meta.get_field("name").max_length
@@ -274,7 +273,7 @@ class IntakeForm(forms.Form):
                 _("Check the year you were born. Write it with four digits, for example 1985."),
                 code="implausible",
             )
-        if this_year - year < ADULT_AGE:
+        if not is_adult(year, timezone.localdate()):
             raise forms.ValidationError(
                 _(
                     "The self-help groups here are for adults aged 18 or older. "

@@ -6,10 +6,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from selvhjelp.errors import RuleError
 from selvhjelp.models import Centre
+
+# Self-help groups in the portal are for adults (DOMAIN.md). Only the year of
+# birth is asked: a person is counted as the age they reach in a year.
+ADULT_AGE = 18
 
 # No 0/O, 1/I/L: the code is read aloud on the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def age_in_year(birth_year, date):
+    """The age a person born in `birth_year` reaches in the year of `date`."""
+    return date.year - birth_year
+
+
+def is_adult(birth_year, on):
+    """The one test of adulthood: 18 or older in the year of `on`."""
+    return age_in_year(birth_year, on) >= ADULT_AGE
 
 
 def new_reference():
@@ -17,7 +32,7 @@ def new_reference():
     return f"{code[:3]}-{code[3:]}"
 
 
-class IntakeError(Exception):
+class IntakeError(RuleError):
     """A rule about intakes was broken; the message is shown to the user as is."""
 
 
@@ -89,6 +104,15 @@ class IntakeQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status__in=Intake.OPEN_STATUSES)
+
+    def lock(self, intakes):
+        """Lock the rows of `intakes` (instances or ids) in id order; return the ids."""
+        ids = sorted(
+            {intake.pk if isinstance(intake, Intake) else int(intake) for intake in intakes}
+        )
+        # A plain query of ids: joined tables would be locked too.
+        list(self.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        return ids
 
 
 class Intake(models.Model):
@@ -206,6 +230,11 @@ class Intake(models.Model):
         return f"{self.reference} {self.name}"
 
     @property
+    def name_and_reference(self):
+        """ "Kari Nordmann (K7M-2QX)": how staff pages and messages to staff name a person."""
+        return f"{self.name} ({self.reference})"
+
+    @property
     def first_name(self):
         return self.name.split()[0] if self.name.strip() else ""
 
@@ -215,7 +244,10 @@ class Intake(models.Model):
         Only the birth year is collected (data minimisation); the explicit
         "I am 18 or older" box covers the months before the birthday.
         """
-        return date.year - self.birth_year
+        return age_in_year(self.birth_year, date)
+
+    def is_adult_on(self, date):
+        return is_adult(self.birth_year, date)
 
     @property
     def is_open(self):

@@ -43,7 +43,7 @@ from selvhjelp.audit import record_access
 from selvhjelp.models import MessageOptOut, OutboundMessage
 
 from .models import ContactAttempt, Intake, IntakeError, StatusChange, new_reference
-from .services import _ensure_may_handle
+from .services import ensure_may_handle
 
 logger = logging.getLogger(__name__)
 
@@ -147,36 +147,21 @@ def _about(model_ids, *, field):
     return condition
 
 
-def _addresses(intakes):
-    return {str(value) for intake in intakes for value in (intake.email, intake.phone) if value}
-
-
 def person_messages(intakes):
-    """Outbox rows naming the people of `intakes`: about them, or sent to their address.
+    """Outbox rows naming the people of `intakes`: sent to them, or about their form or place.
 
-    A group's messages (a moved meeting...) are about the group but go to
-    each member's address. Rows to the same address about another form still
-    kept (the person applied twice) belong to that form and stay.
+    Found by `OutboundMessage.person` (the person a message went to, whatever
+    their address is now) and by what the message is about, never by
+    matching addresses: a group's messages (a moved meeting...) are about the
+    group but went to each member, and another form of the same person (they
+    applied twice) keeps its own.
     """
     intake_ids = [intake.pk for intake in intakes]
     membership_ids = list(
         Membership.objects.filter(intake__in=intake_ids).values_list("pk", flat=True)
     )
     about = _about({Intake: intake_ids, Membership: membership_ids}, field="object_id")
-    addresses = _addresses(intakes)
-    to_them = Q(recipient__in=addresses)
-    others = Intake.objects.exclude(pk__in=intake_ids).filter(
-        Q(email__in=addresses) | Q(phone__in=addresses)
-    )
-    other_ids = list(others.values_list("pk", flat=True)) if addresses else []
-    if other_ids:
-        other_memberships = list(
-            Membership.objects.filter(intake__in=other_ids).values_list("pk", flat=True)
-        )
-        to_them &= ~_about({Intake: other_ids, Membership: other_memberships}, field="object_id")
-        if other_memberships:
-            suffixes = "|".join(str(pk) for pk in other_memberships)
-            to_them &= ~Q(dedup_key__regex=rf":({suffixes})$")
+    to_them = Q(person_type=ContentType.objects.get_for_model(Intake), person_id__in=intake_ids)
     return OutboundMessage.objects.filter(about | to_them)
 
 
@@ -298,7 +283,7 @@ def export_person(*, intake, actor):
     Recorded as an access by `actor`. Returns (file name, bytes); the file
     is named by the reference, never the name.
     """
-    _ensure_may_handle(actor, intake)
+    ensure_may_handle(actor, intake)
     intake = (
         Intake.objects.select_related("centre")
         .prefetch_related("themes", "availability")
@@ -307,7 +292,7 @@ def export_person(*, intake, actor):
     messages = list(person_messages([intake]).select_related("centre").order_by("created_at"))
     with translation.override("nb"), timezone.override(settings.TIME_ZONE):
         for message in messages:
-            message.label = messaging.message_type_label(message.template)
+            message.label = messaging.message_type_label(message.message_type)
             try:
                 message.text = messaging.render_message(message, preview=True)
             except Exception:  # an old message whose template changed: show what we have
@@ -371,7 +356,7 @@ def erase_person(*, intake, actor):
     locked = Intake.objects.select_for_update().filter(pk=intake.pk).first()
     if locked is None:
         raise IntakeError(_("This interest form no longer exists."))
-    _ensure_may_handle(actor, locked)
+    ensure_may_handle(actor, locked)
     memberships = Membership.objects.filter(intake=locked)
     if memberships.filter(left_on__isnull=True).exists():
         raise IntakeError(

@@ -5,11 +5,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from selvhjelp import outbox_keys
 from selvhjelp.messaging import queue_message
 from selvhjelp.models import Centre, OutboundMessage
 
 from .consent import CONSENT_VERSION
-from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme
+from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme, is_adult
 
 
 @transaction.atomic
@@ -44,7 +45,7 @@ def submit_intake(
             return existing
     if not centre.active:
         raise IntakeError(_("This centre does not take new interest forms right now."))
-    if not (confirmed_adult and timezone.localdate().year - birth_year >= 18):
+    if not (confirmed_adult and is_adult(birth_year, timezone.localdate())):
         raise IntakeError(_("Self-help groups in this portal are for adults aged 18 or older."))
     if not applying_for_self:
         raise IntakeError(_("You can only send an interest form for yourself."))
@@ -110,9 +111,10 @@ def _queue_confirmation(intake):
         centre=intake.centre,
         channel=channel,
         recipient=recipient,
-        template="intake_confirmation",
+        message_type="intake_confirmation",
         about=intake,
-        dedup_key=f"intake-confirmation:{intake.pk}",
+        to=intake,
+        dedup_key=outbox_keys.intake_confirmation(intake),
         context={
             "first_name": intake.first_name,
             "reference": intake.reference,
@@ -129,8 +131,8 @@ def _queue_confirmation(intake):
 REASON_REQUIRED = {Intake.Status.WITHDRAWN, Intake.Status.CLOSED}
 
 
-def _ensure_may_handle(actor, intake):
-    """Second wall behind the admin's scoping: staff act only on their centres."""
+def ensure_may_handle(actor, intake):
+    """Second wall behind the admin's scoping: staff act only on their centres' forms."""
     if actor is None or actor.is_superuser:
         return
     if not Centre.objects.for_user(actor).filter(pk=intake.centre_id).exists():
@@ -161,7 +163,7 @@ def change_intake_status(*, intake, to, actor, reason=""):
             _("The reason can be at most %(max)d characters long.") % {"max": max_length}
         )
     locked = _lock(intake)
-    _ensure_may_handle(actor, locked)
+    ensure_may_handle(actor, locked)
     change = locked.change_status(to, by=actor, reason=reason)
     intake.status, intake.status_changed_at = locked.status, locked.status_changed_at
     return change
@@ -184,7 +186,7 @@ def record_contact_attempt(*, intake, kind, note="", actor):
         )
     if kind == ContactAttempt.Kind.NOTE and not note:
         raise IntakeError(_("Write the note before saving it."))
-    _ensure_may_handle(actor, _lock(intake))
+    ensure_may_handle(actor, _lock(intake))
     return ContactAttempt.objects.create(
         intake=intake, kind=kind, note=note, by=actor, at=timezone.now()
     )
@@ -221,8 +223,8 @@ def update_intake_details(*, intake, fields, actor):
         )
     # Both the stored centre and, when it moves, the new one must be the actor's.
     locked = _lock(intake)
-    _ensure_may_handle(actor, locked)
-    _ensure_may_handle(actor, intake)
+    ensure_may_handle(actor, locked)
+    ensure_may_handle(actor, intake)
     if "centre" in fields and locked.centre_id != intake.centre_id:
         ensure_may_move_centre(locked)
     if fields:

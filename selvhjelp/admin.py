@@ -1,16 +1,40 @@
 from django.contrib import admin
 from django.contrib import messages as django_messages
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import messaging
+from .errors import RuleError
 from .models import Centre, MessageOptOut, OutboundMessage, StaffMembership
 
+# What a stopped reminder can be about, each a queryset with what its name
+# needs (a member, a facilitator's assignment), added by the apps in their
+# AppConfig.ready() so that the core does not import them.
+ABOUT_QUERYSETS = []
 
-class CentreScopedAdmin(admin.ModelAdmin):
+
+class RuleErrorsAsMessages:
+    """Admin mixin: a rule broken between the form's checks and the save is a message.
+
+    Forms ask the services' check functions, so their errors stand next to
+    the fields. A RuleError raised while saving means someone else was
+    quicker (another staff member changed the row meanwhile): the page is
+    shown again with the service's message on top, never a 500.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RuleError as error:
+            for message in error.messages:
+                self.message_user(request, message, django_messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class CentreScopedAdmin(RuleErrorsAsMessages, admin.ModelAdmin):
     """Admin whose rows belong to a centre: staff see only their own centres.
 
     `centre_lookup` is the ORM path from the model to its Centre. Superusers
@@ -129,7 +153,7 @@ class OutboundMessageAdmin(CentreScopedAdmin):
     """
 
     list_display = [
-        "message_type",
+        "message_type_label",
         "channel",
         "recipient",
         "status",
@@ -144,7 +168,7 @@ class OutboundMessageAdmin(CentreScopedAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again", "cancel"]
     fieldsets = [
-        (None, {"fields": ["message_type", "channel", "recipient", "centre", "status"]}),
+        (None, {"fields": ["message_type_label", "channel", "recipient", "centre", "status"]}),
         (
             _("Sending"),
             {"fields": ["due_at", "attempts", "last_error", "claimed_at", "sent_at", "created_at"]},
@@ -153,7 +177,7 @@ class OutboundMessageAdmin(CentreScopedAdmin):
         (_("Technical details"), {"fields": ["dedup_key", "content_type", "object_id"]}),
     ]
     readonly_fields = [
-        "message_type",
+        "message_type_label",
         "channel",
         "recipient",
         "centre",
@@ -170,9 +194,9 @@ class OutboundMessageAdmin(CentreScopedAdmin):
         "object_id",
     ]
 
-    @admin.display(description=_("message type"), ordering="template")
-    def message_type(self, obj):
-        return messaging.message_type_label(obj.template)
+    @admin.display(description=_("message type"), ordering="message_type")
+    def message_type_label(self, obj):
+        return messaging.message_type_label(obj.message_type)
 
     @admin.display(description=_("text"))
     def preview(self, obj):
@@ -239,36 +263,25 @@ class MessageOptOutAdmin(CentreScopedAdmin):
     view them and, when a person changes their mind, undo the stop.
     """
 
-    list_display = ["message_type", "about_display", "centre", "created_at"]
+    list_display = ["message_type_label", "about_display", "centre", "created_at"]
     list_filter = [("centre", OwnCentreFilter)]
     list_select_related = ["centre"]
     date_hierarchy = "created_at"
     actions = ["resume"]
-    fields = ["message_type", "about_display", "centre", "created_at"]
+    fields = ["message_type_label", "about_display", "centre", "created_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         # What each stop is about, with what its name needs, in a fixed number of queries.
-        from facilitators.models import Assignment
-        from groups.models import Membership
-
         return (
             super()
             .get_queryset(request)
-            .prefetch_related(
-                GenericPrefetch(
-                    "about",
-                    [
-                        Membership.objects.select_related("intake", "group"),
-                        Assignment.objects.select_related("facilitator__user", "group"),
-                    ],
-                )
-            )
+            .prefetch_related(GenericPrefetch("about", list(ABOUT_QUERYSETS)))
         )
 
-    @admin.display(description=_("message type"), ordering="template")
-    def message_type(self, obj):
-        return messaging.message_type_label(obj.template)
+    @admin.display(description=_("message type"), ordering="message_type")
+    def message_type_label(self, obj):
+        return messaging.message_type_label(obj.message_type)
 
     @admin.display(description=_("about"))
     def about_display(self, obj):

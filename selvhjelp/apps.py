@@ -8,7 +8,7 @@ class SelvhjelpConfig(AppConfig):
 
     def ready(self):
         # checks registers the system checks; login_security connects the staff
-        # session timeout to user_logged_in.
-        from . import audit, checks, login_security  # noqa: F401
-
-        audit.register_models()
+        # session timeout to user_logged_in. The domain apps register what they
+        # add to the core (message types, digest counts, audited models) in
+        # their own ready().
+        from . import checks, login_security  # noqa: F401

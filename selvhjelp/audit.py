@@ -21,22 +21,13 @@ def mask(value):
     return MASK
 
 
-def register_models():
-    from facilitators.models import Assignment, Facilitator, FollowUp
-    from groups.models import Group, Meeting, Membership
-    from intake.models import ContactAttempt, Intake
+def register(model, **options):
+    """Log every change to `model` (each app registers its models in its ready()).
 
-    # The themes a person chose are health data too, and only the person sets
-    # them (staff cannot edit them): the log would only copy them. Times of
-    # week are logged.
-    auditlog.register(Intake, mask_fields=["about"], m2m_fields={"availability"})
-    auditlog.register(ContactAttempt, mask_fields=["note"])
-    auditlog.register(Membership, mask_fields=["left_reason"])
-    auditlog.register(Group, mask_fields=["closing_reason"])
-    auditlog.register(Meeting)
-    auditlog.register(Facilitator, m2m_fields={"centres"})
-    auditlog.register(Assignment)
-    auditlog.register(FollowUp, mask_fields=["note"])
+    `mask_fields` are free text, hidden entirely in the log (MASK, through
+    AUDITLOG_MASK_CALLABLE); `m2m_fields` are many-to-many fields to log.
+    """
+    auditlog.register(model, **options)
 
 
 def record_access(instance):

@@ -13,7 +13,6 @@ CELERY_BEAT_SCHEDULE.
 """
 
 import logging
-from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,11 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from facilitators.selectors import overdue_follow_ups_by_centre
-from groups.reminders import count_commitments_ending
-from intake.models import Intake
-
-from . import messaging
+from . import messaging, outbox_keys
 from .models import OutboundMessage, StaffMembership
 
 logger = logging.getLogger(__name__)
@@ -76,25 +71,6 @@ def send_due_messages():
 # --- The staff digest -----------------------------------------------------------
 
 
-def _local_midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def count_uncontacted_intakes(today):
-    """Interest forms per centre still "new" DIGEST_UNCONTACTED_DAYS calendar days after arrival.
-
-    Counted in whole days in Oslo time, so a digest says the same on the day
-    the clocks change as on any other day.
-    """
-    cutoff_day = today - timedelta(days=settings.DIGEST_UNCONTACTED_DAYS - 1)
-    rows = (
-        Intake.objects.filter(status=Intake.Status.NEW, created_at__lt=_local_midnight(cutoff_day))
-        .values("centre")
-        .annotate(n=Count("pk"))
-    )
-    return {row["centre"]: row["n"] for row in rows}
-
-
 def count_failed_messages(today):
     """Messages per centre that failed and were neither sent again nor cancelled."""
     rows = (
@@ -105,14 +81,11 @@ def count_failed_messages(today):
     return {row["centre"]: row["n"] for row in rows}
 
 
-# What the digest counts: context key -> function(today) giving {centre id: count}.
-# Each key is a line in templates/messages/staff_digest.txt.
-DIGEST_COUNTERS = {
-    "uncontacted_intakes": count_uncontacted_intakes,
-    "failed_messages": count_failed_messages,
-    "overdue_follow_ups": overdue_follow_ups_by_centre,
-    "commitments_ending": count_commitments_ending,
-}
+# What the digest counts: context key -> function(today) giving {centre id: count},
+# each a line in templates/messages/staff_digest.txt. The core counts failed
+# messages; each app adds its own counters in its AppConfig.ready() (as it adds
+# its MESSAGE_TYPES), so the core never imports the apps.
+DIGEST_COUNTERS = {"failed_messages": count_failed_messages}
 
 
 @job("staff_digest")
@@ -149,9 +122,10 @@ def staff_digest():
                 "centre": centre,
                 "channel": OutboundMessage.Channel.EMAIL,
                 "recipient": membership.user.email,
-                "template": "staff_digest",
+                "message_type": "staff_digest",
                 "about": centre,
-                "dedup_key": f"staff-digest:{centre.pk}:{today.isoformat()}:{membership.user_id}",
+                "to": membership.user,
+                "dedup_key": outbox_keys.staff_digest(centre, today, membership.user),
                 "context": context,
             }
         )

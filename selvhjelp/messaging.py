@@ -43,12 +43,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import sms
+from .errors import RuleError
 from .models import Centre, MessageOptOut, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
 
-class MessageError(Exception):
+class MessageError(RuleError):
     """A rule about messages was broken; the text is shown to staff as is."""
 
 
@@ -72,7 +73,7 @@ class MessageType:
     still_relevant: Callable[[list[OutboundMessage]], set[int]] | None = None
 
 
-# Every `template` an OutboundMessage may name. Each has
+# Every `message_type` an OutboundMessage may name. Each has
 # templates/messages/<name>.subject.txt and <name>.txt (email) and, when it
 # can go by SMS, <name>.sms.txt. Other apps add their types in their
 # AppConfig.ready(); a type missing here still sends, labelled by its name.
@@ -82,20 +83,32 @@ MESSAGE_TYPES = {
 }
 
 
-def message_type_label(template):
-    message_type = MESSAGE_TYPES.get(template)
-    return message_type.label if message_type else template
+def message_type_label(name):
+    kind = MESSAGE_TYPES.get(name)
+    return kind.label if kind else name
 
 
 # --- Writing to the outbox --------------------------------------------------
 
 
 def queue_message(
-    *, centre, channel, recipient, template, about, dedup_key, context=None, due_at=None
+    *,
+    centre,
+    channel,
+    recipient,
+    message_type,
+    about,
+    dedup_key,
+    to=None,
+    context=None,
+    due_at=None,
 ):
     """Write one message to the outbox unless `dedup_key` was written before.
 
-    `template` names the message templates under templates/messages/;
+    `message_type` names the message templates under templates/messages/
+    (a key of MESSAGE_TYPES); `to` is the person it goes to (an Intake, a
+    Facilitator or a user; retention, erasure and exports find a person's
+    messages by it, whatever their address is now), `about` what it is about;
     `context` holds only what the text needs (names of places and times, never
     why a person is in touch). Keys ending in `_at` hold ISO datetimes and
     keys ending in `_on` ISO dates; templates get them as datetimes and dates.
@@ -107,8 +120,9 @@ def queue_message(
             centre=centre,
             channel=channel,
             recipient=recipient,
-            template=template,
+            message_type=message_type,
             about=about,
+            to=to,
             context=context,
             due_at=due_at,
         ),
@@ -146,18 +160,30 @@ def queue_messages(messages):
 
 
 def _row_values(
-    *, centre, channel, recipient, template, about, dedup_key=None, context=None, due_at=None
+    *,
+    centre,
+    channel,
+    recipient,
+    message_type,
+    about,
+    to=None,
+    dedup_key=None,
+    context=None,
+    due_at=None,
 ):
     values = {
         "centre": centre,
         "channel": channel,
         "recipient": str(recipient),
-        "template": template,
+        "message_type": message_type,
         "context": context or {},
         "content_type": ContentType.objects.get_for_model(about),
         "object_id": about.pk,
         "due_at": due_at or timezone.now(),
     }
+    if to is not None:
+        values["person_type"] = ContentType.objects.get_for_model(to)
+        values["person_id"] = to.pk
     if dedup_key is not None:
         values["dedup_key"] = dedup_key
     return values
@@ -213,7 +239,7 @@ def render_message(message, *, preview=False):
     A `preview` (for staff in the admin) leaves out the values made at send
     time, such as one-time links: they are for the recipient's eyes only.
     """
-    name = f"messages/{message.template}"
+    name = f"messages/{message.message_type}"
     with translation.override("nb"), timezone.override(settings.TIME_ZONE):
         context = _template_context(message, preview=preview)
         if message.channel == OutboundMessage.Channel.SMS:
@@ -231,12 +257,12 @@ def _template_context(message, *, preview=False):
             value = parse_date(value) or value
         context[key] = value
     context["site_url"] = settings.SITE_URL
-    message_type = MESSAGE_TYPES.get(message.template)
-    if message_type and not preview:
-        if message_type.optional:
+    kind = MESSAGE_TYPES.get(message.message_type)
+    if kind and not preview:
+        if kind.optional:
             context["stop_url"] = stop_url(message)
-        if message_type.send_time_context:
-            context.update(message_type.send_time_context(message))
+        if kind.send_time_context:
+            context.update(kind.send_time_context(message))
     return context
 
 
@@ -259,7 +285,7 @@ STOP_SALT = "selvhjelp.messaging.stop"
 def stop_token(message):
     """A signed token naming what `message` is about and its type (no personal data)."""
     return signing.dumps(
-        {"ct": message.content_type_id, "id": message.object_id, "t": message.template},
+        {"ct": message.content_type_id, "id": message.object_id, "t": message.message_type},
         salt=STOP_SALT,
     )
 
@@ -285,16 +311,18 @@ class StopRequest:
 
     content_type: ContentType
     object_id: int
-    template: str
+    message_type: str
 
     @property
     def label(self):
-        return MESSAGE_TYPES[self.template].label
+        return MESSAGE_TYPES[self.message_type].label
 
     @property
     def opt_outs(self):
         return MessageOptOut.objects.filter(
-            content_type=self.content_type, object_id=self.object_id, template=self.template
+            content_type=self.content_type,
+            object_id=self.object_id,
+            message_type=self.message_type,
         )
 
     @property
@@ -309,13 +337,13 @@ def read_stop_request(token):
     that cannot be stopped, are refused the same way.
     """
     try:
-        content_type, object_id, template = read_stop_token(token)
+        content_type, object_id, message_type = read_stop_token(token)
     except (signing.BadSignature, ContentType.DoesNotExist, KeyError, TypeError, ValueError):
         raise MessageError(_("This link does not work.")) from None
-    message_type = MESSAGE_TYPES.get(template)
-    if message_type is None or not message_type.optional or not isinstance(object_id, int):
+    kind = MESSAGE_TYPES.get(message_type)
+    if kind is None or not kind.optional or not isinstance(object_id, int):
         raise MessageError(_("This link does not work."))
-    return StopRequest(content_type=content_type, object_id=object_id, template=template)
+    return StopRequest(content_type=content_type, object_id=object_id, message_type=message_type)
 
 
 @transaction.atomic
@@ -332,7 +360,7 @@ def stop_messages(*, token):
         OutboundMessage.objects.filter(
             content_type=request.content_type,
             object_id=request.object_id,
-            template=request.template,
+            message_type=request.message_type,
         )
         .order_by("-created_at")
         .values_list("centre_id", flat=True)
@@ -341,13 +369,13 @@ def stop_messages(*, token):
     _opt_out, created = MessageOptOut.objects.get_or_create(
         content_type=request.content_type,
         object_id=request.object_id,
-        template=request.template,
+        message_type=request.message_type,
         defaults={"centre_id": sent_by},
     )
     if created:
         logger.info(
             "Optional messages %s about %s %s stopped by their recipient",
-            request.template,
+            request.message_type,
             request.content_type.model,
             request.object_id,
         )
@@ -373,12 +401,15 @@ def resume_messages(*, opt_outs, actor):
     return count
 
 
-def opted_out_ids(model, template, ids):
-    """The ids among `ids` of `model` objects whose `template` messages were stopped (one query)."""
+def opted_out_ids(model, message_type, ids):
+    """The ids among `ids` of `model` objects whose `message_type` messages were stopped.
+
+    One query.
+    """
     return set(
         MessageOptOut.objects.filter(
             content_type=ContentType.objects.get_for_model(model),
-            template=template,
+            message_type=message_type,
             object_id__in=list(ids),
         ).values_list("object_id", flat=True)
     )
@@ -396,33 +427,33 @@ def reasons_not_to_send(messages):
     for the stops and the relevance checks' own, however many messages.
     """
     reasons = {}
-    wanted = defaultdict(set)  # (content type, template) -> object ids
+    wanted = defaultdict(set)  # (content type, message type) -> object ids
     for message in messages:
-        message_type = MESSAGE_TYPES.get(message.template)
-        if message_type and message_type.optional and message.object_id is not None:
-            wanted[message.content_type_id, message.template].add(message.object_id)
+        kind = MESSAGE_TYPES.get(message.message_type)
+        if kind and kind.optional and message.object_id is not None:
+            wanted[message.content_type_id, message.message_type].add(message.object_id)
     if wanted:
         condition = Q()
-        for (content_type_id, template), object_ids in wanted.items():
+        for (content_type_id, message_type), object_ids in wanted.items():
             condition |= Q(
-                content_type_id=content_type_id, template=template, object_id__in=object_ids
+                content_type_id=content_type_id, message_type=message_type, object_id__in=object_ids
             )
         stopped = set(
             MessageOptOut.objects.filter(condition).values_list(
-                "content_type_id", "template", "object_id"
+                "content_type_id", "message_type", "object_id"
             )
         )
         for message in messages:
-            if (message.content_type_id, message.template, message.object_id) in stopped:
+            if (message.content_type_id, message.message_type, message.object_id) in stopped:
                 reasons[message.pk] = STOPPED
-    by_template = defaultdict(list)
+    by_type = defaultdict(list)
     for message in messages:
         if message.pk not in reasons:
-            by_template[message.template].append(message)
-    for template, batch in by_template.items():
-        message_type = MESSAGE_TYPES.get(template)
-        if message_type and message_type.still_relevant:
-            relevant = message_type.still_relevant(batch)
+            by_type[message.message_type].append(message)
+    for name, batch in by_type.items():
+        kind = MESSAGE_TYPES.get(name)
+        if kind and kind.still_relevant:
+            relevant = kind.still_relevant(batch)
             reasons.update(
                 (message.pk, NO_LONGER_RELEVANT) for message in batch if message.pk not in relevant
             )
@@ -495,14 +526,14 @@ def send_message(*, message_id, checked=None):
         reason = reasons_not_to_send([message]).get(message.pk)
     if reason:
         _finish(message, claimed_at, status=OutboundMessage.Status.CANCELLED, last_error=reason)
-        logger.info("Message %s (%s): %s", message.pk, message.template, reason)
+        logger.info("Message %s (%s): %s", message.pk, message.message_type, reason)
         return OutboundMessage.Status.CANCELLED
     try:
         deliver(message)
     except Exception as error:  # every failure is recorded on the row, then retried
         return _record_failure(message, error, claimed_at)
     _finish(message, claimed_at, status=OutboundMessage.Status.SENT, sent_at=timezone.now())
-    logger.info("Sent message %s (%s, %s)", message.pk, message.template, message.channel)
+    logger.info("Sent message %s (%s, %s)", message.pk, message.message_type, message.channel)
     return OutboundMessage.Status.SENT
 
 
@@ -529,7 +560,7 @@ def _record_failure(message, error, claimed_at):
     logger.warning(
         "Message %s (%s, %s) failed on attempt %d (%s); now %s",
         message.pk,
-        message.template,
+        message.message_type,
         message.channel,
         message.attempts,
         type(error).__name__,

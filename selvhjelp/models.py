@@ -107,13 +107,23 @@ class OutboundMessage(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
-    template = models.CharField(_("message type"), max_length=80)
+    # A key of selvhjelp.messaging.MESSAGE_TYPES: which text this is.
+    message_type = models.CharField(_("message type"), max_length=80)
     context = models.JSONField(_("template values"), default=dict, blank=True)
+    # What the message is about (a meeting, a group, a membership...).
     content_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     about = GenericForeignKey("content_type", "object_id")
+    # The person it went to (an intake, a facilitator or a user), whatever
+    # their address is now: retention, erasure and exports find a person's
+    # messages by it. Empty only for rows written before it was kept.
+    person_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    person_id = models.PositiveBigIntegerField(null=True, blank=True)
+    person = GenericForeignKey("person_type", "person_id")
     dedup_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -132,17 +142,18 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="outbox_status_due"),
             models.Index(fields=["content_type", "object_id"], name="outbox_about"),
+            models.Index(fields=["person_type", "person_id"], name="outbox_person"),
         ]
 
     def __str__(self):
-        return f"{self.template} ({self.get_channel_display()})"
+        return f"{self.message_type} ({self.get_channel_display()})"
 
 
 class MessageOptOut(models.Model):
     """A recipient stopped one kind of optional message about one thing.
 
     Written by the stop link in a reminder (messaging.stop_messages). The
-    reminder jobs write no message of `template` about the object, and a
+    reminder jobs write no message of `message_type` about the object, and a
     message already waiting is not sent. What `about` is sets the scope: a
     membership for a participant's reminders, an assignment for a
     facilitator's.
@@ -160,7 +171,7 @@ class MessageOptOut(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     about = GenericForeignKey("content_type", "object_id")
-    template = models.CharField(_("message type"), max_length=80)
+    message_type = models.CharField(_("message type"), max_length=80)
     created_at = models.DateTimeField(_("stopped"), auto_now_add=True)
 
     class Meta:
@@ -169,9 +180,10 @@ class MessageOptOut(models.Model):
         verbose_name_plural = _("stopped reminders")
         constraints = [
             models.UniqueConstraint(
-                fields=["content_type", "object_id", "template"], name="unique_message_opt_out"
+                fields=["content_type", "object_id", "message_type"],
+                name="unique_message_opt_out",
             )
         ]
 
     def __str__(self):
-        return f"{self.template} ({self.content_type_id}:{self.object_id})"
+        return f"{self.message_type} ({self.content_type_id}:{self.object_id})"

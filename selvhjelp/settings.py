@@ -325,8 +325,10 @@ FOLLOW_UP_REMINDER_HOUR = env.int("FOLLOW_UP_REMINDER_HOUR", default=9)
 
 # --- Facilitators -----------------------------------------------------------------
 
-# The follow-up is due this many days after the group's fourth held meeting
-# (7: on the day of the fifth weekly meeting).
+# The facilitators follow a group up after its first meetings: this many days
+# after the FOLLOW_UP_AFTER_MEETINGS-th meeting that is not cancelled (4 and 7:
+# on the day of the fifth weekly meeting).
+FOLLOW_UP_AFTER_MEETINGS = env.int("FOLLOW_UP_AFTER_MEETINGS", default=4)
 FOLLOW_UP_OFFSET_DAYS = env.int("FOLLOW_UP_OFFSET_DAYS", default=7)
 
 # --- Retention and data rights (intake.retention) ------------------------------

@@ -65,7 +65,7 @@ def test_facilitator_finds_and_records_the_follow_up_that_is_due(
     screenshot("facilitator-overview-desktop")
 
     overdue.get_by_role("link").click()
-    assert page.locator("h1").inner_text().startswith("Oppfølging etter fire møter: ")
+    assert page.locator("h1").inner_text().startswith("Oppfølging etter de første møtene: ")
     assert page.get_by_text("Ingen helseopplysninger i notatet.").is_visible()
     assert axe_violations(page) == []
     screenshot("facilitator-follow-up")
@@ -113,7 +113,7 @@ def test_overview_works_by_keyboard_and_logs_out(live_server, page, demo):
     else:
         pytest.fail("the overdue follow-up cannot be reached with Tab")
     page.keyboard.press("Enter")
-    assert page.locator("h1").inner_text().startswith("Oppfølging etter fire møter")
+    assert page.locator("h1").inner_text().startswith("Oppfølging etter de første møtene")
 
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("button", name="Logg ut").click()
     assert "Du er logget ut." in page.get_by_role("status").inner_text()

@@ -110,6 +110,6 @@ def test_staff_form_a_group_from_the_waiting_list(live_server, page, screenshot,
         "Kari Nordmann",
         "Per Hansen",
     ]
-    first = group.first_meeting
+    first = group.planned_start
     assert first.weekday() == 1
     assert first >= datetime.date.today() + datetime.timedelta(days=14)

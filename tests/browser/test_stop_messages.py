@@ -19,7 +19,7 @@ def stop_path(transactional_db):
         centre=intake.centre,
         channel="email",
         recipient=intake.email,
-        template="group_first_meeting_reminder",
+        message_type="group_first_meeting_reminder",
         about=intake,
         dedup_key="browser-reminder",
         context={"first_name": "Kari", "group": "Tirsdagsgruppa"},

@@ -8,8 +8,8 @@ import time_machine
 
 from facilitators import services
 from groups import services as group_services
-from groups.models import OSLO
 from intake.models import Intake
+from selvhjelp.dates import OSLO
 from tests.factories import IntakeFactory
 
 # A Tuesday; the twelve Tuesdays from it hold no public holiday.

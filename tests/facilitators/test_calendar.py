@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from facilitators import services
+from groups import meetings as group_meetings
 from groups import services as group_services
 from tests.facilitators.conftest import FIRST, SURNAMES
 
@@ -78,7 +79,7 @@ def test_a_moved_meeting_keeps_its_uid_with_a_new_time_and_a_higher_sequence(
     second = attending_two.group.meetings.get(sequence=2)
     before = events(fetch(client, facilitator))[meeting_uid(second)]
 
-    group_services.move_meeting(
+    group_meetings.move_meeting(
         meeting=second, date=FIRST + WEEK + datetime.timedelta(1), actor=staff
     )
     after = events(fetch(client, facilitator))[meeting_uid(second)]
@@ -92,7 +93,7 @@ def test_a_cancelled_meeting_is_marked_cancelled_and_the_next_one_takes_its_plac
 ):
     group = attending_two.group
     second = group.meetings.get(sequence=2)
-    group_services.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
 
     found = events(fetch(client, facilitator))
 
@@ -107,7 +108,7 @@ def test_a_moved_follow_up_gets_a_higher_sequence(client, attending_two, facilit
     uid = f"follow-up-{follow_up.pk}@127.0.0.1"
     before = events(fetch(client, facilitator))[uid]
 
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=attending_two.group.meetings.get(sequence=3), reason="Stengt", actor=staff
     )
     after = events(fetch(client, facilitator))[uid]
@@ -156,7 +157,7 @@ def test_no_participant_names_themes_or_reasons_in_any_event(
     client, attending_two, facilitator, staff
 ):
     group = attending_two.group
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=group.meetings.get(sequence=2), reason="Anne er innlagt", actor=staff
     )
     members = [m.intake for m in group.memberships.select_related("intake")]

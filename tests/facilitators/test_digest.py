@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def digest_of(user):
-    return OutboundMessage.objects.get(template="staff_digest", recipient=user.email)
+    return OutboundMessage.objects.get(message_type="staff_digest", recipient=user.email)
 
 
 def test_the_digest_counts_overdue_follow_ups_of_the_centre(make_group, staff, other_centre_staff):

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from facilitators import services
 from facilitators.models import FollowUp
-from groups import services as group_services
+from groups import meetings as group_meetings
 from tests.facilitators.conftest import FIRST, NOW
 from tests.factories import StaffFactory
 
@@ -18,7 +18,7 @@ FOURTH = FIRST + 3 * WEEK  # Tuesday 9 February 2027
 
 
 def follow_up_of(group):
-    return group.follow_ups.get(kind=FollowUp.Kind.AFTER_FOUR)
+    return group.follow_ups.get(kind=FollowUp.Kind.START_UP)
 
 
 # --- The due date -------------------------------------------------------------------
@@ -48,7 +48,7 @@ def test_creating_the_follow_up_twice_keeps_one(group):
 def test_a_cancelled_meeting_among_the_first_four_moves_it_a_week(group, staff):
     second = group.meetings.get(sequence=2)
 
-    group_services.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
 
     follow_up = follow_up_of(group)
     assert follow_up.due_on == FOURTH + 2 * WEEK
@@ -58,7 +58,7 @@ def test_a_cancelled_meeting_among_the_first_four_moves_it_a_week(group, staff):
 def test_a_cancelled_meeting_after_the_fourth_does_not_move_it(group, staff):
     sixth = group.meetings.get(sequence=6)
 
-    group_services.cancel_meeting(meeting=sixth, reason="Vinterferie", actor=staff)
+    group_meetings.cancel_meeting(meeting=sixth, reason="Vinterferie", actor=staff)
 
     follow_up = follow_up_of(group)
     assert follow_up.due_on == FOURTH + WEEK
@@ -68,16 +68,16 @@ def test_a_cancelled_meeting_after_the_fourth_does_not_move_it(group, staff):
 def test_moving_the_fourth_meeting_moves_it_along(group, staff):
     fourth = group.meetings.get(sequence=4)
 
-    group_services.move_meeting(meeting=fourth, date=FOURTH + datetime.timedelta(2), actor=staff)
+    group_meetings.move_meeting(meeting=fourth, date=FOURTH + datetime.timedelta(2), actor=staff)
 
     assert follow_up_of(group).due_on == FOURTH + datetime.timedelta(2) + WEEK
 
 
 def test_moving_a_cancelled_meeting_back_in_restores_it(group, staff):
     second = group.meetings.get(sequence=2)
-    group_services.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
 
-    group_services.move_meeting(
+    group_meetings.move_meeting(
         meeting=second, date=FIRST + WEEK + datetime.timedelta(1), actor=staff
     )
 
@@ -108,7 +108,7 @@ def test_a_follow_up_already_done_keeps_its_date(group, staff):
         actor=staff,
     )
 
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=group.meetings.get(sequence=2), reason="Lokalet er opptatt", actor=staff
     )
 

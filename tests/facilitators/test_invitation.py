@@ -55,7 +55,7 @@ def test_staff_invite_a_facilitator_who_gets_a_message(
     )
     assert list(facilitator.centres.all()) == [centre]
     assert not facilitator.user.has_usable_password()
-    message = OutboundMessage.objects.get(template="facilitator_password_link")
+    message = OutboundMessage.objects.get(message_type="facilitator_password_link")
     assert message.recipient == "Siri.Solheim@example.org"
     assert message.status == OutboundMessage.Status.SENT
     assert len(mail.outbox) == 1
@@ -65,7 +65,7 @@ def test_staff_invite_a_facilitator_who_gets_a_message(
 def test_the_outbox_row_holds_no_token_or_link(staff_client, centre):
     invite(staff_client, centre)
 
-    message = OutboundMessage.objects.get(template="facilitator_password_link")
+    message = OutboundMessage.objects.get(message_type="facilitator_password_link")
     user = get_user_model().objects.get(email="Siri.Solheim@example.org")
     assert message.context == {
         "first_name": "Siri",
@@ -78,7 +78,7 @@ def test_the_outbox_row_holds_no_token_or_link(staff_client, centre):
 
 def test_the_staff_preview_of_the_message_has_no_working_link(staff_client, centre):
     invite(staff_client, centre)
-    message = OutboundMessage.objects.get(template="facilitator_password_link")
+    message = OutboundMessage.objects.get(message_type="facilitator_password_link")
 
     preview = messaging.render_message(message, preview=True)
 
@@ -130,7 +130,7 @@ def test_an_existing_email_address_is_refused_with_a_message(staff_client, centr
 
     assert response.status_code == 200
     assert "Det finnes allerede en bruker med denne e-postadressen." in response.content.decode()
-    assert not OutboundMessage.objects.filter(template="facilitator_password_link").exists()
+    assert not OutboundMessage.objects.filter(message_type="facilitator_password_link").exists()
 
 
 def test_staff_cannot_invite_to_another_centre(staff_client, other_centre):
@@ -154,7 +154,7 @@ def test_staff_can_send_a_new_link_from_the_list(staff_client, facilitator):
         {"action": "send_password_links", "_selected_action": [facilitator.pk]},
     )
 
-    message = OutboundMessage.objects.get(template="facilitator_password_link")
+    message = OutboundMessage.objects.get(message_type="facilitator_password_link")
     assert message.context["purpose"] == "reset"
 
 
@@ -209,7 +209,7 @@ RESET = reverse("facilitators:password-reset")
 
 
 def reset_messages():
-    return OutboundMessage.objects.filter(template="facilitator_password_link")
+    return OutboundMessage.objects.filter(message_type="facilitator_password_link")
 
 
 def test_an_active_facilitator_gets_a_new_link(client, facilitator):

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from facilitators import jobs, selectors, services
+from groups import meetings as group_meetings
 from groups import services as group_services
 from groups.models import Group
 from selvhjelp.jobs import registered_jobs
@@ -77,7 +78,7 @@ def test_a_cancelled_meeting_makes_the_facilitator_stay_a_week_longer(
     services.assign_facilitator(
         group=started, facilitator=facilitator, meetings_attended=2, actor=staff
     )
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=started.meetings.get(sequence=2), reason="Lokalet er opptatt", actor=staff
     )
 

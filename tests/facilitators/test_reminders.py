@@ -11,8 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from facilitators import jobs, reminders, services
 from facilitators.models import Assignment, FollowUp
+from groups import meetings as group_meetings
 from groups import schedule
-from groups import services as group_services
 from selvhjelp import messaging
 from selvhjelp.messaging import render_message
 from selvhjelp.models import MessageOptOut, OutboundMessage
@@ -28,22 +28,22 @@ HEALTH_MARKER = "HELSEMARKØR-9c1e"
 
 
 def meeting_reminders():
-    return OutboundMessage.objects.filter(template=reminders.MEETING_REMINDER)
+    return OutboundMessage.objects.filter(message_type=reminders.MEETING_REMINDER)
 
 
 def follow_up_reminders():
-    return OutboundMessage.objects.filter(template=reminders.FOLLOW_UP_REMINDER)
+    return OutboundMessage.objects.filter(message_type=reminders.FOLLOW_UP_REMINDER)
 
 
 def meeting(group, sequence):
     return group.meetings.get(sequence=sequence)
 
 
-def stop(assignment, template):
+def stop(assignment, message_type):
     MessageOptOut.objects.create(
         content_type=ContentType.objects.get_for_model(Assignment),
         object_id=assignment.pk,
-        template=template,
+        message_type=message_type,
     )
 
 
@@ -56,7 +56,7 @@ def group_from(make_group, clock):
 
     def make(first, **frame):
         clock.move_to(at(first - 3 * WEEK, 10))
-        holidays = schedule.holidays_in(group_services.proposed_schedule(first))
+        holidays = schedule.holidays_in(group_meetings.proposed_schedule(first))
         frame.setdefault("holiday_choices", {item.sequence: ("cancel", None) for item in holidays})
         return make_group(weekday=first.weekday(), first_meeting=first, **frame)
 
@@ -150,7 +150,7 @@ def test_when_a_meeting_they_attend_is_cancelled_the_next_one_takes_its_place(
     group, facilitator, assign, staff, clock
 ):
     assign(group, facilitator)
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=meeting(group, 1), reason="Rommet er opptatt", actor=staff
     )
 
@@ -168,7 +168,7 @@ def test_a_meeting_moved_after_its_reminder_gets_a_new_one_and_the_old_is_not_se
     assign(group, facilitator)
     clock.move_to(at(FIRST - 2 * DAY, 18, 5))
     jobs.remind_facilitators_of_meetings()
-    group_services.move_meeting(meeting=meeting(group, 1), date=FIRST + DAY, actor=staff)
+    group_meetings.move_meeting(meeting=meeting(group, 1), date=FIRST + DAY, actor=staff)
 
     messaging.send_due_messages()
     assert meeting_reminders().get().status == OutboundMessage.Status.CANCELLED
@@ -357,7 +357,7 @@ def test_a_follow_up_that_moves_is_reminded_for_its_new_date(
     group, facilitator, assign, staff, clock
 ):
     assign(group, facilitator)
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=meeting(group, 2), reason="Rommet er opptatt", actor=staff
     )
     new_due = FOLLOW_UP_DUE + WEEK
@@ -381,7 +381,7 @@ def test_a_follow_up_moved_after_its_reminder_is_reminded_again_and_the_old_is_n
     fourth = FIRST + 3 * WEEK
     clock.move_to(at(fourth - DAY, 9, 5))
     assert jobs.remind_facilitators_of_follow_ups() == {"follow_up_reminders": 1}
-    group_services.cancel_meeting(meeting=meeting(group, 4), reason="Sykdom", actor=staff)
+    group_meetings.cancel_meeting(meeting=meeting(group, 4), reason="Sykdom", actor=staff)
 
     messaging.send_due_messages()
     assert follow_up_reminders().get().status == OutboundMessage.Status.CANCELLED

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from facilitators import selectors, services
 from facilitators.models import Assignment
+from groups import meetings as group_meetings
 from groups import services as group_services
 from tests.facilitators.conftest import FIRST, NOW, at
 from tests.factories import FacilitatorFactory
@@ -182,7 +183,7 @@ def test_change_attendance_keeps_the_rules(assignment, staff):
 def test_a_cancelled_meeting_is_replaced_by_the_next_held_one(assignment, group, staff):
     services.change_attendance(assignment=assignment, meetings_attended=2, actor=staff)
     second = group.meetings.get(sequence=2)
-    group_services.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(meeting=second, reason="Lokalet er opptatt", actor=staff)
     assignment.refresh_from_db()
 
     meetings = selectors.attended_meetings([assignment])

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from facilitators import services
 from facilitators.models import FollowUp
+from groups import meetings as group_meetings
 from groups import services as group_services
 from tests.facilitators.conftest import FIRST, SURNAMES, at
 
@@ -82,7 +83,7 @@ def test_overview_lists_the_meetings_the_facilitator_attends(facilitator_client,
 def test_overview_shows_a_cancelled_meeting_as_cancelled(facilitator_client, assignment, staff):
     services.change_attendance(assignment=assignment, meetings_attended=2, actor=staff)
     meeting = assignment.group.meetings.get(sequence=2)
-    group_services.cancel_meeting(meeting=meeting, reason="Lokalet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(meeting=meeting, reason="Lokalet er opptatt", actor=staff)
 
     page = text(facilitator_client.get(OVERVIEW))
 
@@ -175,10 +176,10 @@ def test_group_page_shows_the_schedule_with_cancelled_and_moved_meetings(
     facilitator_client, assignment, staff
 ):
     group = assignment.group
-    group_services.cancel_meeting(
+    group_meetings.cancel_meeting(
         meeting=group.meetings.get(sequence=3), reason="Lokalet er opptatt", actor=staff
     )
-    group_services.move_meeting(
+    group_meetings.move_meeting(
         meeting=group.meetings.get(sequence=4),
         date=FIRST + 3 * WEEK + datetime.timedelta(1),
         actor=staff,

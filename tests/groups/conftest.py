@@ -8,8 +8,8 @@ import time_machine
 from django.apps import apps
 
 from groups import services
-from groups.models import OSLO
 from intake.models import Intake, Slot, Theme
+from selvhjelp.dates import OSLO
 from tests.factories import IntakeFactory
 
 # A Tuesday; the twelve Tuesdays from it hold no public holiday.

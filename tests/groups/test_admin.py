@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import OSLO, Group, Meeting, Membership
+from groups.models import Group, Meeting, Membership
 from intake.models import Intake
+from selvhjelp.dates import OSLO
 from selvhjelp.models import OutboundMessage
 from tests.factories import IntakeFactory
 from tests.groups.conftest import FIRST
@@ -82,7 +83,7 @@ def test_checking_shows_the_schedule_and_then_forming_saves_the_group(staff_clie
     assert group.memberships.count() == 6
     assert group.meetings.count() == 12
     assert all(p.status == Intake.Status.PLACED for p in Intake.objects.all())
-    assert OutboundMessage.objects.filter(template="group_welcome").count() == 6
+    assert OutboundMessage.objects.filter(message_type="group_welcome").count() == 6
     followed = staff_client.get(formed.url)
     assert "Gruppen «Tirsdagsgruppa» er laget." in page(followed)
 
@@ -134,7 +135,7 @@ def test_bad_input_gets_an_error_next_to_the_field(staff_client, people, centre)
     html = page(response)
     assert response.status_code == 200
     assert "En gruppe som møtes fysisk, må ha et sted." in html
-    assert "Denne datoen er en onsdag, ikke en tirsdag." in html
+    assert "Første møte, 20. januar 2027, er ikke på en tirsdag." in html
     assert not Group.objects.exists()
 
 
@@ -241,7 +242,7 @@ def make_groups(centre, count):
             venue="Rom",
             weekday=1,
             start_time=datetime.time(18),
-            first_meeting=FIRST,
+            planned_start=FIRST,
         )
         for n in range(count)
     )
@@ -387,7 +388,7 @@ def test_staff_record_the_confidentiality_agreement_and_rename(staff_client, gro
     assert group.name == "Nytt navn"
     first.refresh_from_db()
     assert first.confidentiality_agreed_at == datetime.datetime(2027, 1, 3, 18, 30, tzinfo=OSLO)
-    assert not OutboundMessage.objects.filter(template="group_place_changed").exists()
+    assert not OutboundMessage.objects.filter(message_type="group_place_changed").exists()
 
 
 def test_changing_the_venue_on_the_group_page_tells_the_members(staff_client, group):
@@ -398,7 +399,7 @@ def test_changing_the_venue_on_the_group_page_tells_the_members(staff_client, gr
 
     assert response.status_code == 302
     assert Group.objects.get(pk=group.pk).venue == "Nytt rom 5"
-    assert OutboundMessage.objects.filter(template="group_place_changed").count() == 6
+    assert OutboundMessage.objects.filter(message_type="group_place_changed").count() == 6
 
 
 def test_groups_are_not_added_or_deleted_in_the_admin(staff_client, group):

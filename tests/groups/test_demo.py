@@ -30,7 +30,7 @@ def test_the_demo_has_a_group_in_every_status_formed_by_the_rules(seeded):
 
 
 def test_no_demo_message_is_ever_sent(seeded):
-    assert OutboundMessage.objects.filter(template="group_welcome").exists()
+    assert OutboundMessage.objects.filter(message_type="group_welcome").exists()
     assert not OutboundMessage.objects.filter(
         status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.SENT]
     ).exists()

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from facilitators import services as facilitator_services
 from facilitators.models import Assignment, FollowUp
-from groups import services
+from groups import rules
 from groups.models import Group, GroupRuleError, Meeting, Membership
 from intake.models import Intake
 from selvhjelp.models import OutboundMessage
@@ -89,7 +89,7 @@ def test_form_group_without_facilitators_is_allowed(form, people):
 
 
 def test_one_facilitator_is_a_warning_to_accept(form, people, facilitator):
-    with pytest.raises(services.UnacceptedWarnings) as refused:
+    with pytest.raises(rules.UnacceptedWarnings) as refused:
         form(people, facilitators=[facilitator])
 
     assert refused.value.warnings == [
@@ -160,7 +160,7 @@ def test_the_check_warns_when_the_first_meeting_clashes_with_another_group_of_th
     facilitator_services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
     newcomers = [make_person(f"Ny {n}", gender=GENDERS[n % 2]) for n in range(4)]
 
-    check = services.check_group(
+    check = rules.check_group(
         intakes=newcomers,
         **check_kwargs(frame),
         name="Kveldsgruppa",
@@ -181,7 +181,7 @@ def test_the_check_sees_no_clash_with_a_meeting_that_has_ended_before(
     facilitator_services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
     newcomers = [make_person(f"Ny {n}", gender=GENDERS[n % 2]) for n in range(4)]
 
-    check = services.check_group(
+    check = rules.check_group(
         intakes=newcomers,
         **{**check_kwargs(frame), "start_time": datetime.time(20, 0)},
         name="Seinkveld",

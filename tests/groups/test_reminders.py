@@ -11,10 +11,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
 from groups import jobs, reminders, schedule, services
-from groups.models import OSLO, Group
+from groups import meetings as group_meetings
+from groups.models import Group
 from intake.models import Intake, Theme
 from selvhjelp import jobs as selvhjelp_jobs
 from selvhjelp import messaging
+from selvhjelp.dates import OSLO
 from selvhjelp.messaging import render_message
 from selvhjelp.models import MessageOptOut, OutboundMessage
 from tests.factories import StaffFactory
@@ -32,11 +34,11 @@ def at(date, hour=18, minute=0):
 
 
 def reminders_written():
-    return OutboundMessage.objects.filter(template=reminders.FIRST_MEETING_REMINDER)
+    return OutboundMessage.objects.filter(message_type=reminders.FIRST_MEETING_REMINDER)
 
 
 def notices_written():
-    return OutboundMessage.objects.filter(template=reminders.COMMITMENT_END)
+    return OutboundMessage.objects.filter(message_type=reminders.COMMITMENT_END)
 
 
 def meeting(group, sequence):
@@ -57,7 +59,7 @@ def group_from(make_person, form, today):
             for name, gender in (("Anne", "woman"), ("Bjørn", "man"))
             + (("Cecilie", "woman"), ("David", "man"))
         ]
-        holidays = schedule.holidays_in(services.proposed_schedule(first))
+        holidays = schedule.holidays_in(group_meetings.proposed_schedule(first))
         overrides.setdefault(
             "holiday_choices", {item.sequence: ("cancel", None) for item in holidays}
         )
@@ -183,7 +185,9 @@ def test_a_newcomers_first_meeting_moved_off_a_public_holiday_is_reminded_for_it
 
 
 def test_a_cancelled_first_meeting_gets_no_reminder_and_the_next_one_does(group, staff, today):
-    services.cancel_meeting(meeting=meeting(group, 1), reason="Rommet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(
+        meeting=meeting(group, 1), reason="Rommet er opptatt", actor=staff
+    )
 
     today.move_to(at(FIRST - 2 * DAY, 18, 5))
     assert jobs.remind_first_meetings() == {"reminders": 0}
@@ -194,7 +198,7 @@ def test_a_cancelled_first_meeting_gets_no_reminder_and_the_next_one_does(group,
 
 
 def test_a_moved_first_meeting_is_reminded_for_its_new_time_only(group, staff, today):
-    services.move_meeting(meeting=meeting(group, 1), date=FIRST + 2 * DAY, actor=staff)
+    group_meetings.move_meeting(meeting=meeting(group, 1), date=FIRST + 2 * DAY, actor=staff)
 
     today.move_to(at(FIRST - 2 * DAY, 18, 5))
     assert jobs.remind_first_meetings() == {"reminders": 0}
@@ -209,7 +213,7 @@ def test_a_meeting_moved_after_its_reminder_gets_a_new_one_and_the_old_is_not_se
 ):
     today.move_to(at(FIRST - 2 * DAY, 18, 5))
     jobs.remind_first_meetings()  # written; the sweep has not sent them yet
-    services.move_meeting(meeting=meeting(group, 1), date=FIRST + DAY, actor=staff)
+    group_meetings.move_meeting(meeting=meeting(group, 1), date=FIRST + DAY, actor=staff)
 
     messaging.send_due_messages()
     assert set(reminders_written().values_list("status", flat=True)) == {"cancelled"}
@@ -224,7 +228,7 @@ def test_a_meeting_moved_after_its_reminder_gets_a_new_one_and_the_old_is_not_se
 def test_a_reminder_written_before_its_meeting_was_cancelled_is_not_sent(group, staff, today):
     today.move_to(at(FIRST - 2 * DAY, 18, 5))
     jobs.remind_first_meetings()
-    services.cancel_meeting(meeting=meeting(group, 1), reason="Sykdom", actor=staff)
+    group_meetings.cancel_meeting(meeting=meeting(group, 1), reason="Sykdom", actor=staff)
 
     messaging.send_due_messages()
     assert set(reminders_written().values_list("status", flat=True)) == {"cancelled"}
@@ -299,7 +303,7 @@ def test_people_who_stopped_these_reminders_get_none(group, today):
     MessageOptOut.objects.create(
         content_type=ContentType.objects.get_for_model(stopping),
         object_id=stopping.pk,
-        template=reminders.FIRST_MEETING_REMINDER,
+        message_type=reminders.FIRST_MEETING_REMINDER,
     )
     today.move_to(at(FIRST - 2 * DAY, 18, 5))
 
@@ -442,7 +446,9 @@ def test_the_twelve_weeks_count_from_the_first_meeting_attended_when_recorded(gr
 
 
 def test_a_cancelled_first_meeting_moves_the_end(group, staff, today):
-    services.cancel_meeting(meeting=meeting(group, 1), reason="Rommet er opptatt", actor=staff)
+    group_meetings.cancel_meeting(
+        meeting=meeting(group, 1), reason="Rommet er opptatt", actor=staff
+    )
 
     today.move_to(at(ENDS, 10))
     assert jobs.tell_commitment_ends() == {"commitment_ends": 0}
@@ -507,7 +513,9 @@ def test_staff_see_the_count_in_the_mornings_digest(group, centre, today):
 
     selvhjelp_jobs.staff_digest()
 
-    digest = OutboundMessage.objects.get(template="staff_digest", recipient="ansatt@arna.example")
+    digest = OutboundMessage.objects.get(
+        message_type="staff_digest", recipient="ansatt@arna.example"
+    )
     assert digest.context["commitments_ending"] == 6
     body = render_message(digest).body
     assert "6 deltakere" in body and "Tirsdagsgruppa" not in body

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from groups import services
+from groups import rules
 from groups.models import GroupRuleError
 from intake.models import Intake, Theme
 from tests.groups.conftest import FIRST, check_kwargs, slot
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def check(intakes, frame, **overrides):
-    return services.check_group(intakes=intakes, **{**check_kwargs(frame), **overrides})
+    return rules.check_group(intakes=intakes, **{**check_kwargs(frame), **overrides})
 
 
 def test_a_well_mixed_selection_passes_without_warnings(people, frame):
@@ -273,7 +273,7 @@ def test_someone_who_wants_the_other_kind_of_group_is_named(people, make_person,
 def test_form_group_asks_to_accept_warnings_first(form, make_person):
     women = [make_person(f"Kvinne {i}") for i in range(5)]
 
-    with pytest.raises(services.UnacceptedWarnings) as raised:
+    with pytest.raises(rules.UnacceptedWarnings) as raised:
         form(women)
 
     assert raised.value.warnings[0].startswith("Alle med oppgitt kjønn")

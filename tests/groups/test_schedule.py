@@ -6,8 +6,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from groups import meetings as group_meetings
 from groups import schedule, services
-from groups.models import OSLO, Group, GroupRuleError
+from groups.models import Group, GroupRuleError
+from selvhjelp.dates import OSLO, local_start
 from selvhjelp.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def at(date, hour=18):
 def holidays_of(first):
     return [
         (m.sequence, m.date, m.holiday)
-        for m in schedule.holidays_in(services.proposed_schedule(first))
+        for m in schedule.holidays_in(group_meetings.proposed_schedule(first))
     ]
 
 
@@ -171,7 +173,7 @@ def test_meetings_stay_at_18_local_across_the_autumn_change(form, people, frame,
 
 
 def test_a_time_that_does_not_exist_on_the_spring_night_is_still_a_time():
-    start = schedule.local_start(D(2027, 3, 28), datetime.time(2, 30))
+    start = local_start(D(2027, 3, 28), datetime.time(2, 30))
 
     assert start.astimezone(UTC) == datetime.datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
 
@@ -195,7 +197,7 @@ def thursday_group(form, people, frame):
 def test_the_schedule_rolls_forward_to_keep_eight_meetings_ahead(thursday_group, today):
     today.move_to(datetime.datetime(2027, 4, 1, 10, tzinfo=OSLO))
 
-    created = services.extend_schedules()
+    created = group_meetings.extend_schedules()
 
     assert created == 5
     upcoming = thursday_group.meetings.filter(start__gt=at(D(2027, 4, 1), 10))
@@ -206,13 +208,13 @@ def test_the_schedule_rolls_forward_to_keep_eight_meetings_ahead(thursday_group,
 def test_a_holiday_met_while_rolling_forward_is_cancelled_shown_and_told(thursday_group, today):
     today.move_to(datetime.datetime(2027, 4, 1, 10, tzinfo=OSLO))
 
-    services.extend_schedules()
+    group_meetings.extend_schedules()
 
     ascension = thursday_group.meetings.get(start=at(D(2027, 5, 6)))
     assert ascension.cancelled
     assert ascension.holiday == "Kristi himmelfartsdag"
     messages = OutboundMessage.objects.filter(
-        template="group_meeting_cancelled", object_id=ascension.pk
+        message_type="group_meeting_cancelled", object_id=ascension.pk
     )
     assert messages.count() == 6
     assert messages[0].context["holiday"] == "Kristi himmelfartsdag"
@@ -220,22 +222,22 @@ def test_a_holiday_met_while_rolling_forward_is_cancelled_shown_and_told(thursda
 
 def test_rolling_forward_twice_adds_nothing_more(thursday_group, today):
     today.move_to(datetime.datetime(2027, 4, 1, 10, tzinfo=OSLO))
-    services.extend_schedules()
+    group_meetings.extend_schedules()
     count = thursday_group.meetings.count()
 
-    assert services.extend_schedules() == 0
+    assert group_meetings.extend_schedules() == 0
     assert thursday_group.meetings.count() == count
 
 
 def test_a_new_group_already_has_enough_meetings(thursday_group):
-    assert services.extend_schedules() == 0
+    assert group_meetings.extend_schedules() == 0
 
 
 def test_ended_and_cancelled_groups_do_not_roll_forward(thursday_group, today):
     Group.objects.filter(pk=thursday_group.pk).update(status=Group.Status.ENDED)
     today.move_to(datetime.datetime(2027, 6, 1, 10, tzinfo=OSLO))
 
-    assert services.extend_schedules() == 0
+    assert group_meetings.extend_schedules() == 0
 
 
 def test_the_job_starts_groups_that_have_met_and_rolls_forward(thursday_group, today):

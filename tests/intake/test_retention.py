@@ -21,12 +21,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.utils import timezone
 
-from groups.models import OSLO, Group, Membership
+from groups.models import Group, Membership
 from intake import retention, services
 from intake.jobs import apply_retention
 from intake.models import ContactAttempt, Intake, Slot, StatusChange, Theme
 from selvhjelp import messaging
 from selvhjelp.audit import record_access
+from selvhjelp.dates import OSLO
 from selvhjelp.jobs import run_job
 from selvhjelp.models import MessageOptOut, OutboundMessage
 from tests.dbscan import find_everywhere
@@ -103,7 +104,7 @@ def group_of(centre):
         venue="Arna frivilligsentral",
         weekday=1,
         start_time=datetime.time(18),
-        first_meeting=timezone.localdate(),
+        planned_start=timezone.localdate(),
     )
 
 
@@ -118,8 +119,9 @@ def member(intake, group, staff, marker):
             centre=group.centre,
             channel="email",
             recipient=intake.email,
-            template="group_meeting_moved",
+            message_type="group_meeting_moved",
             about=group,
+            to=intake,
             dedup_key=f"group-meeting-moved:{group.pk}:{membership.pk}",
             context={"first_name": intake.first_name},
         )
@@ -127,7 +129,7 @@ def member(intake, group, staff, marker):
             centre=group.centre,
             content_type=ContentType.objects.get_for_model(Membership),
             object_id=membership.pk,
-            template="group_first_meeting_reminder",
+            message_type="group_first_meeting_reminder",
         )
         # The group's change page lists its members: the admin keeps their names.
         AdminEntry.objects.create(

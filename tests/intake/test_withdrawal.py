@@ -53,7 +53,7 @@ def test_the_sms_receipt_carries_the_link_too(centre, settings):
         centre=centre,
         channel="sms",
         recipient=str(intake.phone),
-        template="intake_confirmation",
+        message_type="intake_confirmation",
         about=intake,
         dedup_key="sms-receipt",
         context={

@@ -36,11 +36,13 @@ from django.utils.html import escape
 
 from facilitators import services as facilitator_services
 from facilitators.models import Assignment, Facilitator, FollowUp
+from groups import meetings as group_meetings
 from groups import services as group_services
-from groups.models import OSLO, Group, Meeting, Membership
+from groups.models import Group, Meeting, Membership
 from intake import services as intake_services
 from intake.models import ContactAttempt, Intake, Slot, StatusChange, Theme
 from selvhjelp.audit import record_access
+from selvhjelp.dates import OSLO
 from selvhjelp.models import Centre, MessageOptOut, OutboundMessage
 from tests import factories
 from tests.intake.test_admin_change import form_data
@@ -137,12 +139,12 @@ def _centre_with_everything(*, name, slug, staff_name, people, group_name, venue
         )
         facilitator_services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
         meeting = group.meetings.order_by("sequence")[2]
-        group_services.cancel_meeting(meeting=meeting, reason=f"Avlyst {slug}", actor=staff)
+        group_meetings.cancel_meeting(meeting=meeting, reason=f"Avlyst {slug}", actor=staff)
         membership = group.memberships.first()
         MessageOptOut.objects.create(
             centre=centre,
             about=membership,
-            template="group_first_meeting_reminder",
+            message_type="group_first_meeting_reminder",
         )
         record_access(lone)
     return centre, staff

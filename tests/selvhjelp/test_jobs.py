@@ -29,7 +29,7 @@ def failed_message(centre, key="failed"):
         centre=centre,
         channel="email",
         recipient="kari@example.org",
-        template="intake_confirmation",
+        message_type="intake_confirmation",
         about=centre,
         dedup_key=key,
         context={"first_name": "Kari", "reference": "ABC-234", "response_days": 5},
@@ -39,7 +39,7 @@ def failed_message(centre, key="failed"):
 
 
 def digests():
-    return OutboundMessage.objects.filter(template="staff_digest").order_by("recipient")
+    return OutboundMessage.objects.filter(message_type="staff_digest").order_by("recipient")
 
 
 # --- The schedule -------------------------------------------------------------

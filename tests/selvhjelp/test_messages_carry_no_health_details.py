@@ -21,6 +21,7 @@ from django.template.loader import get_template
 from facilitators import services as facilitator_services
 from facilitators.models import FollowUp
 from facilitators.reminders import follow_up_reminder_time
+from groups import meetings as group_meetings
 from groups import services as group_services
 from groups.models import Group, Membership
 from intake import services as intake_services
@@ -172,10 +173,10 @@ def send_every_message(centre, staff, clock, sms_outbox, mailoutbox):  # noqa: F
             group=group, venue="Arna bibliotek, møterom 1", video_link="", actor=staff
         )
         meetings = {meeting.sequence: meeting for meeting in group.meetings.all()}
-        group_services.cancel_meeting(
+        group_meetings.cancel_meeting(
             meeting=meetings[3], reason=f"Tre har {MARKER} denne uka", actor=staff
         )
-        group_services.move_meeting(
+        group_meetings.move_meeting(
             meeting=meetings[4], date=meetings[4].local_start.date() + 2 * DAY, actor=staff
         )
         beat(clock, NOW + datetime.timedelta(minutes=5))
@@ -183,7 +184,7 @@ def send_every_message(centre, staff, clock, sms_outbox, mailoutbox):  # noqa: F
         # Two days before the first meeting: the members' and facilitators' reminders.
         beat(clock, at(FIRST - 2 * DAY, 18, 5))
 
-        follow_up = FollowUp.objects.get(group=group, kind=FollowUp.Kind.AFTER_FOUR)
+        follow_up = FollowUp.objects.get(group=group, kind=FollowUp.Kind.START_UP)
         reminder_at = follow_up_reminder_time(follow_up.due_on, settings.FACILITATOR_REMINDER_DAYS)
         beat(clock, reminder_at + datetime.timedelta(minutes=5))
 
@@ -203,10 +204,10 @@ def contains_marker(text):
 def test_every_message_type_is_written_by_every_channel_it_has(send_every_message):
     rows = send_every_message()
 
-    written = {(row.template, row.channel) for row in rows}
+    written = {(row.message_type, row.channel) for row in rows}
     assert expected_kinds() - written == set()
     assert {row.status for row in rows} == {OutboundMessage.Status.SENT}, [
-        (row.template, row.status, row.last_error) for row in rows if row.status != "sent"
+        (row.message_type, row.status, row.last_error) for row in rows if row.status != "sent"
     ]
 
 
@@ -215,16 +216,16 @@ def test_no_message_sent_nor_log_carries_what_people_wrote_or_chose(
 ):
     with caplog.at_level("DEBUG"):
         rows = send_every_message()
-        rendered = [(row.template, row.channel, messaging.render_message(row)) for row in rows]
+        rendered = [(row.message_type, row.channel, messaging.render_message(row)) for row in rows]
 
     # The marker is there to be found: the person's words and their theme hold it.
     assert Intake.objects.filter(about__icontains=MARKER).count() == 10
     assert Theme.objects.filter(name__icontains=MARKER, intakes__isnull=False).exists()
 
     assert [(t, c) for t, c, text in rendered if contains_marker(text.subject + text.body)] == []
-    assert [row.template for row in rows if contains_marker(row.context)] == []
+    assert [row.message_type for row in rows if contains_marker(row.context)] == []
     assert [
-        row["template"] for row in OutboundMessage.objects.values() if contains_marker(row)
+        row["message_type"] for row in OutboundMessage.objects.values() if contains_marker(row)
     ] == []
 
     assert len(mailoutbox) == sum(row.channel == EMAIL for row in rows)

@@ -16,7 +16,7 @@ def message(centre, key, status="failed", recipient=None):
         centre=centre,
         channel="email",
         recipient=recipient or f"{key}@example.org",
-        template="intake_confirmation",
+        message_type="intake_confirmation",
         about=centre,
         dedup_key=key,
         context={"first_name": "Kari", "reference": "ABC-234", "response_days": 5},

@@ -42,7 +42,7 @@ def write(centre, key, recipient="kari@example.org", channel="email", due_at=Non
         centre=centre,
         channel=channel,
         recipient=recipient,
-        template="intake_confirmation",
+        message_type="intake_confirmation",
         about=centre,
         dedup_key=key,
         context={"first_name": "Kari", "reference": "ABC-234", "response_days": 5},
@@ -274,7 +274,7 @@ def test_an_interest_form_saved_while_the_broker_is_down_is_confirmed_by_the_swe
             email="kari@example.org",
             contact_by="email",
         )
-    message = OutboundMessage.objects.get(object_id=intake.pk, template="intake_confirmation")
+    message = OutboundMessage.objects.get(object_id=intake.pk, message_type="intake_confirmation")
     assert message.status == OutboundMessage.Status.PENDING
     assert "Could not enqueue" in caplog.text
     assert mail.outbox == []

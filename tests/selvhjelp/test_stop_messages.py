@@ -22,12 +22,12 @@ CONTEXT = {
 }
 
 
-def write(about, *, template=REMINDER, key="reminder-1"):
+def write(about, *, message_type=REMINDER, key="reminder-1"):
     return queue_message(
         centre=about.centre,
         channel="email",
         recipient="kari@example.org",
-        template=template,
+        message_type=message_type,
         about=about,
         dedup_key=key,
         context=CONTEXT,
@@ -76,7 +76,7 @@ def test_the_button_stops_them_and_the_page_then_says_so(client, stop_path, remi
     assert "Ferdig: Disse påminnelsene er stoppet." in html
     assert "<button" not in main(response)
     stopped = opt_outs().get()
-    assert (stopped.content_type_id, stopped.object_id, stopped.template) == (
+    assert (stopped.content_type_id, stopped.object_id, stopped.message_type) == (
         reminder.content_type_id,
         reminder.object_id,
         REMINDER,
@@ -112,7 +112,7 @@ def test_posting_a_tampered_link_stops_nothing(client, stop_path):
 
 
 def test_a_link_for_a_message_that_cannot_be_stopped_is_refused(client, intake):
-    receipt = write(intake, template="intake_confirmation", key="receipt")
+    receipt = write(intake, message_type="intake_confirmation", key="receipt")
     path = "/stopp/" + messaging.stop_token(receipt) + "/"
 
     assert client.get(path).status_code == 404
@@ -179,7 +179,7 @@ def test_a_message_that_is_no_longer_relevant_is_cancelled_not_sent(intake, monk
         "intake_confirmation",
         MessageType("test", still_relevant=lambda messages: set()),
     )
-    message = write(intake, template="intake_confirmation", key="stale")
+    message = write(intake, message_type="intake_confirmation", key="stale")
 
     assert messaging.send_message(message_id=message.pk) == OutboundMessage.Status.CANCELLED
     assert mail.outbox == []
@@ -187,7 +187,9 @@ def test_a_message_that_is_no_longer_relevant_is_cancelled_not_sent(intake, monk
 
 def test_opted_out_ids_finds_only_that_kind_about_those_objects(intake, centre):
     content_type = ContentType.objects.get_for_model(intake)
-    MessageOptOut.objects.create(content_type=content_type, object_id=intake.pk, template=REMINDER)
+    MessageOptOut.objects.create(
+        content_type=content_type, object_id=intake.pk, message_type=REMINDER
+    )
 
     assert messaging.opted_out_ids(type(intake), REMINDER, [intake.pk, intake.pk + 1]) == {
         intake.pk

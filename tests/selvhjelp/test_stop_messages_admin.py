@@ -6,10 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from groups import jobs as group_jobs
+from groups import meetings as group_meetings
 from groups import services as group_services
-from groups.models import OSLO
 from intake.models import Intake
 from selvhjelp import messaging
+from selvhjelp.dates import OSLO
 from selvhjelp.models import MessageOptOut
 from tests import factories
 
@@ -51,7 +52,7 @@ def stop_reminders(group, clock):
     """Write the reminders of the group's centre and press the stop link in each."""
     clock.move_to(datetime.datetime(2027, 1, 17, 18, 5, tzinfo=OSLO), tick=False)
     group_jobs.remind_first_meetings()
-    reminders = group.centre.outbound_messages.filter(template="group_first_meeting_reminder")
+    reminders = group.centre.outbound_messages.filter(message_type="group_first_meeting_reminder")
     for reminder in reminders:
         messaging.stop_messages(token=messaging.stop_token(reminder))
     return MessageOptOut.objects.filter(centre=group.centre)
@@ -95,7 +96,7 @@ def test_starting_reminders_again_lets_the_job_write_them(client, centre, staff,
     group = form_group(centre, staff)
     stopped = stop_reminders(group, clock)
     staff_client = log_in(client, staff)
-    group_services.move_meeting(
+    group_meetings.move_meeting(
         meeting=group.meetings.get(sequence=1), date=FIRST + datetime.timedelta(days=1), actor=staff
     )
 

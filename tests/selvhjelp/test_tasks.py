@@ -17,7 +17,7 @@ def pending(centre):
         centre=centre,
         channel="email",
         recipient="kari@example.org",
-        template="intake_confirmation",
+        message_type="intake_confirmation",
         about=centre,
         dedup_key="task",
         context={"first_name": "Kari", "reference": "ABC-234", "response_days": 5},

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: centres, staff, a superuser and facilitators.
+"""Demo data for `make run`: centres, staff and a superuser, then each app's (selvhjelp.demo).
 
 Idempotent: running it again updates the same rows and creates nothing twice.
 Admin users keep their authenticator-app key between runs and get ten new
@@ -10,10 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from facilitators.demo import seed_facilitator_work
-from facilitators.models import Facilitator
-from groups.demo import seed_groups
-from intake.demo import seed_intakes
+from selvhjelp.demo import DemoSite, run_seeders
 from selvhjelp.models import Centre
 from selvhjelp.services import grant_centre_access
 from selvhjelp.two_factor import new_backup_codes, secret_for_manual_entry
@@ -59,12 +56,6 @@ STAFF = [
     ("ansatt-oslo", "Omar", "Lind", "link-oslo"),
 ]
 
-FACILITATORS = [
-    ("igangsetter-kari", "Kari", "Nordmann", "+4791234567", ["arna", "asane"]),
-    ("igangsetter-per", "Per", "Hansen", "+4792345678", ["arna"]),
-    ("igangsetter-sara", "Sara", "Ahmed", "+4793456789", ["link-oslo"]),
-]
-
 
 class Command(BaseCommand):
     help = "Create or refresh the demo centres, users, facilitators and interest forms."
@@ -95,25 +86,15 @@ class Command(BaseCommand):
             grant_centre_access(user=user, centres=[centres[slug]])
             logins.append((username, user, f"ansatt, {centres[slug].name}"))
             staff_by_centre[centres[slug].pk] = user
-        for username, first, last, phone, slugs in FACILITATORS:
-            user = self._user(username, first, last)
-            facilitator, _created = Facilitator.objects.update_or_create(
-                user=user, defaults={"phone": phone, "active": True}
-            )
-            facilitator.centres.set([centres[slug] for slug in slugs])
-            logins.append((username, user, "igangsetter"))
-        intake_count = seed_intakes(centres.values(), staff=staff_by_centre)
-        group_count = seed_groups(centres.values(), staff=staff_by_centre)
-        # After the groups: the facilitators' own demo groups, meetings and follow-ups.
-        facilitator_groups = seed_facilitator_work(centres=centres, staff=staff_by_centre)
+        site = DemoSite(centres=centres, staff=staff_by_centre, make_user=self._user, logins=logins)
+        reports = run_seeders(site)
 
         self._say(self.style.SUCCESS("Demo data is ready. Logins (password for all):"))
         self._say(f"  password: {DEMO_PASSWORD}")
         for username, _user, role in logins:
             self._say(f"  {username:<20} {role}")
-        self._say(f"  {intake_count} demo interest forms in every status but placed")
-        self._say(f"  {group_count} demo groups, one in every status")
-        self._say(f"  {facilitator_groups} demo groups with facilitators and follow-ups")
+        for line in reports:
+            self._say(line)
         self._two_factor([user for _name, user, _role in logins if user.is_staff])
 
     def _two_factor(self, admin_users):

@@ -1,0 +1,89 @@
+"""What the group's messages say, and to whom: the context every group message shares.
+
+Messages say where and when, never why, and never who else is in the group:
+the context holds the group's name, place or video link, the centre and the
+member's own first name. Each member is reached by the channel they chose
+(intake.services.message_channel), and each row records the member's intake
+as the person it went to, so an erasure finds it.
+"""
+
+import datetime
+
+from django.utils import timezone, translation
+
+from intake.models import Slot
+from intake.services import message_channel
+from selvhjelp import outbox_keys
+from selvhjelp.dates import clock, iso, local_start
+from selvhjelp.messaging import queue_message
+
+from .models import Group
+
+
+def where(group):
+    """Where the group meets; never why, never who else is in it."""
+    return {
+        "group": group.name,
+        "digital": group.format == Group.Format.DIGITAL,
+        "place": group.venue if group.format == Group.Format.PHYSICAL else "",
+        "video_link": group.video_link if group.format == Group.Format.DIGITAL else "",
+        "centre": group.centre.name,
+        "centre_phone": group.centre.phone,
+    }
+
+
+def meeting_context(meeting):
+    """The where and when of one meeting, with what the outbox checks before sending."""
+    return {
+        **where(meeting.group),
+        "meeting_at": iso(meeting.start),
+        "meeting_id": meeting.pk,
+        "revision": meeting.revision,
+    }
+
+
+def queue_welcome(membership):
+    """ "You have a place": the frame of the group and the member's first meeting."""
+    group, intake = membership.group, membership.intake
+    channel, recipient = message_channel(intake)
+    first = (
+        group.meetings.not_cancelled()
+        .filter(start__gte=max(timezone.now(), local_start(membership.joined_on, datetime.time())))
+        .order_by("start")
+        .first()
+    )
+    # Messages are always in bokmål; the outbox keeps the weekday as text.
+    with translation.override("nb"):
+        weekday = str(Slot.WEEKDAYS[group.weekday][1])
+    queue_message(
+        centre=group.centre,
+        channel=channel,
+        recipient=recipient,
+        to=intake,
+        message_type="group_welcome",
+        about=membership,
+        dedup_key=outbox_keys.group_welcome(membership),
+        context={
+            "first_name": intake.first_name,
+            **where(group),
+            "weekday": weekday,
+            "time": clock(group.start_time),
+            "first_meeting_at": iso(first.start) if first else "",
+        },
+    )
+
+
+def queue_to_members(group, *, message_type, about, key, context):
+    """One message of `message_type` to each active member: `key` made theirs (to_member)."""
+    for membership in group.memberships.active().select_related("intake"):
+        channel, recipient = message_channel(membership.intake)
+        queue_message(
+            centre=group.centre,
+            channel=channel,
+            recipient=recipient,
+            to=membership.intake,
+            message_type=message_type,
+            about=about,
+            dedup_key=outbox_keys.to_member(key, membership),
+            context={"first_name": membership.intake.first_name, **where(group), **context},
+        )
