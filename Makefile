@@ -46,7 +46,7 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-dev .env
-	$(BIN)/python manage.py makemessages --locale nb --no-obsolete --ignore "bench/*" --ignore "tests/*"
+	$(BIN)/python manage.py makemessages --locale nb --no-obsolete --ignore "bench/*" --ignore "tests/*" --ignore "node_modules/*"
 	$(BIN)/python manage.py compilemessages --locale nb --ignore ".venv"
 
 # Designsystemet's CSS, theme and the Inter font, copied from node_modules into
