@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint messages install install-dev clean
+.PHONY: help run test lint messages install install-dev clean vendor-css
 
 help:
 	@echo "make run    - serve the portal with demo data on http://127.0.0.1:8000/"
 	@echo "make test   - run ruff and the whole test suite"
 	@echo "make messages - update and compile the bokmål translation catalogue"
+	@echo "make vendor-css - refresh static/vendor/ from the npm packages pinned in package.json (needs Node)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +46,14 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-dev .env
-	$(BIN)/python manage.py makemessages --locale nb --no-obsolete --ignore "bench/*" --ignore "tests/*"
+	$(BIN)/python manage.py makemessages --locale nb --no-obsolete --ignore "bench/*" --ignore "tests/*" --ignore "node_modules/*"
 	$(BIN)/python manage.py compilemessages --locale nb --ignore ".venv"
+
+# Designsystemet's CSS, theme and the Inter font, copied from node_modules into
+# static/vendor/ and committed: running the portal needs no Node, only this does.
+vendor-css:
+	npm ci --no-audit --no-fund
+	npm run vendor-css
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
