@@ -1,14 +1,17 @@
 from django.contrib import admin
 from django.contrib import messages as django_messages
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.http import Http404, HttpResponseRedirect
-from django.utils.html import format_html
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import messaging
+from .audit import record_access
 from .errors import RuleError
-from .models import Centre, MessageOptOut, OutboundMessage, StaffMembership
+from .models import AccessEntry, Centre, MessageOptOut, OutboundMessage, StaffMembership
 
 # What a stopped reminder can be about, each a queryset with what its name
 # needs (a member, a facilitator's assignment), added by the apps in their
@@ -198,6 +201,25 @@ class OutboundMessageAdmin(CentreScopedAdmin):
     def message_type_label(self, obj):
         return messaging.message_type_label(obj.message_type)
 
+    def changelist_view(self, request, extra_context=None):
+        """The list shows addresses: an access to each person a shown message went to."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        if changelist is not None:
+            # Fetches the page's rows now; the template then reuses them.
+            people = {
+                (row.person_type_id, row.person_id)
+                for row in changelist.result_list
+                if row.person_id is not None
+            }
+            record_access(
+                actor=request.user,
+                action=AccessEntry.Action.LISTED,
+                people=[_stand_in(type_id, pk) for type_id, pk in sorted(people)],
+                page=AccessEntry.Page.OUTBOX,
+            )
+        return response
+
     @admin.display(description=_("text"))
     def preview(self, obj):
         try:
@@ -253,6 +275,11 @@ class OutboundMessageAdmin(CentreScopedAdmin):
             % {"count": count},
             django_messages.SUCCESS,
         )
+
+
+def _stand_in(content_type_id, pk):
+    """An unsaved instance of the model with only its primary key (for the access log)."""
+    return ContentType.objects.get_for_id(content_type_id).model_class()(pk=pk)
 
 
 @admin.register(MessageOptOut)
@@ -316,3 +343,60 @@ class MessageOptOutAdmin(CentreScopedAdmin):
             % {"count": count},
             django_messages.SUCCESS,
         )
+
+
+@admin.register(AccessEntry)
+class AccessEntryAdmin(admin.ModelAdmin):
+    """The access log, for national administrators only; nobody changes or deletes it.
+
+    Filtered to one person from the person's page (`people__person_*`), or
+    to one erased person by their pseudonym.
+    """
+
+    list_display = ["at", "actor_name", "action", "page", "people_shown", "reason"]
+    list_filter = ["action", "page"]
+    search_fields = ["actor_name", "people__pseudonym"]
+    date_hierarchy = "at"
+    list_per_page = 100
+    fields = ["at", "actor_name", "action", "page", "people_shown", "reason"]
+    readonly_fields = fields
+    PERSON_LOOKUPS = ("people__person_type", "people__person_id", "people__pseudonym")
+
+    def get_queryset(self, request):
+        # The people of a page of entries, one query per kind of person.
+        return super().get_queryset(request).prefetch_related("people__person")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.PERSON_LOOKUPS or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("people"))
+    def people_shown(self, entry):
+        return format_html_join(
+            ", ", "{}", ((self._person(person),) for person in entry.people.all())
+        )
+
+    @staticmethod
+    def _person(person):
+        if person.person_id is None or person.person is None:
+            return format_html("{} {}", _("erased"), person.pseudonym or "–")
+        kind = ContentType.objects.get_for_id(person.person_type_id)
+        try:
+            url = reverse(f"admin:{kind.app_label}_{kind.model}_change", args=[person.person_id])
+        except NoReverseMatch:
+            return str(person.person)
+        return format_html('<a href="{}">{}</a>', url, person.person)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -13,6 +13,7 @@ CELERY_BEAT_SCHEDULE.
 """
 
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from . import messaging, outbox_keys
+from . import audit, messaging, outbox_keys
 from .models import OutboundMessage, StaffMembership
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,33 @@ def send_due_messages():
     """Send every outbox row that is due: new ones the broker missed, and retries."""
     # Stop before the next beat run starts; the rest waits a minute.
     return messaging.send_due_messages(time_budget=50)
+
+
+# --- Tidying: sessions and the access log -----------------------------------------
+
+
+@job("clear_expired_sessions")
+def clear_expired_sessions():
+    """Delete expired sessions, which Django keeps until something deletes them.
+
+    A session can hold a person's receipt (their reference and centre);
+    erasure, withdrawal and retention delete those at once, this job the
+    rest once they expire.
+    """
+    engine = import_module(settings.SESSION_ENGINE)
+    if settings.SESSION_ENGINE.endswith(".db") or settings.SESSION_ENGINE.endswith(".cached_db"):
+        from django.contrib.sessions.models import Session
+
+        _total, by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        return {"expired_sessions": sum(by_model.values())}
+    engine.SessionStore.clear_expired()
+    return {"expired_sessions": None}
+
+
+@job("prune_access_log")
+def prune_access_log():
+    """Delete access log entries older than ACCESS_LOG_RETENTION_MONTHS (counts only)."""
+    return {"access_entries": audit.prune_access_log()}
 
 
 # --- The staff digest -----------------------------------------------------------
@@ -116,6 +144,7 @@ def staff_digest():
             centre=centre.name,
             digest_on=today.isoformat(),
             uncontacted_days=settings.DIGEST_UNCONTACTED_DAYS,
+            idle_months=settings.INTAKE_IDLE_MONTHS,
         )
         drafts.append(
             {

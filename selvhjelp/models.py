@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -187,3 +188,82 @@ class MessageOptOut(models.Model):
 
     def __str__(self):
         return f"{self.message_type} ({self.content_type_id}:{self.object_id})"
+
+
+class AccessEntry(models.Model):
+    """One look at people's data by a user: who, when, what they did and with whom.
+
+    The access log (selvhjelp.audit.record_access). A page that shows several
+    people (a search, a group's page) is one entry naming each of them
+    (AccessedPerson). Kept ACCESS_LOG_RETENTION_MONTHS, also after a person
+    is erased: their rows then name them only by a pseudonym (a random code
+    stored nowhere else). The change history is django-auditlog's; it is
+    deleted with the person because it holds the values that changed.
+    """
+
+    class Action(models.TextChoices):
+        OPENED = "opened", _("Opened the person's page")
+        LISTED = "listed", _("Saw the person's name in a list")
+        READ_HEALTH = "read_health", _("Read the health information, giving a reason")
+        EXPORTED = "exported", _("Exported everything stored")
+        ERASURE_REQUESTED = "erasure_asked", _("Asked for the person's data to be erased")
+        ERASURE_CANCELLED = "erasure_dropped", _("Withdrew a request to erase")
+        ERASED = "erased", _("Erased the person's data")
+
+    class Page(models.TextChoices):
+        PERSON = "person", _("the person's page")
+        SEARCH = "search", _("search in the interest forms")
+        THEME = "theme", _("interest forms filtered by theme")
+        GROUP = "group", _("a group's page")
+        FORM_GROUP = "form_group", _("forming a group")
+        OUTBOX = "outbox", _("the list of outgoing messages")
+        EXPORT = "export", _("the export file")
+        COMMAND = "command", _("a command on the server")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # The user name at the time: the entry still says who if the user is deleted.
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    page = models.CharField(_("where"), max_length=20, choices=Page.choices, blank=True)
+    # Why a national administrator read health information, or why a person
+    # was erased; never the person's name (it is removed on erasure).
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access")
+        verbose_name_plural = _("access log")
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.actor_name})"
+
+
+class AccessedPerson(models.Model):
+    """A person an AccessEntry names: by the row (while it exists) or by a pseudonym."""
+
+    entry = models.ForeignKey(AccessEntry, on_delete=models.CASCADE, related_name="people")
+    person_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Empty once the person is erased or anonymised; `pseudonym` then tells
+    # the entries of one person apart from another's, and nothing leads back.
+    person_id = models.PositiveBigIntegerField(null=True, blank=True)
+    person = GenericForeignKey("person_type", "person_id")
+    pseudonym = models.CharField(_("pseudonym"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("person accessed")
+        verbose_name_plural = _("people accessed")
+        indexes = [
+            models.Index(fields=["person_type", "person_id"], name="accessed_person"),
+            models.Index(fields=["pseudonym"], name="accessed_pseudonym"),
+        ]
+
+    def __str__(self):
+        return self.pseudonym or f"{self.person_type_id}:{self.person_id}"

@@ -294,6 +294,27 @@ CELERY_BEAT_SCHEDULE = {
         ),
         "options": {"expires": 3 * 60 * 60},
     },
+    # Expired sessions (Django keeps them until someone deletes them).
+    "clear-expired-sessions": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("clear_expired_sessions",),
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 3 * 60 * 60},
+    },
+    # Access log entries older than ACCESS_LOG_RETENTION_MONTHS.
+    "prune-access-log": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("prune_access_log",),
+        "schedule": crontab(hour=4, minute=10),
+        "options": {"expires": 3 * 60 * 60},
+    },
+    # Submission keys older than SUBMISSION_KEY_HOURS.
+    "clear-submission-keys": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("clear_submission_keys",),
+        "schedule": crontab(minute=40),  # every hour
+        "options": {"expires": 50 * 60},
+    },
 }
 
 # --- Messages (email and SMS) ---------------------------------------------------
@@ -349,6 +370,26 @@ MEMBERSHIP_RETENTION_MONTHS = env.int("MEMBERSHIP_RETENTION_MONTHS", default=24)
 WITHDRAWAL_DELETE_AFTER_DAYS = env.int("WITHDRAWAL_DELETE_AFTER_DAYS", default=7)
 # How long the withdrawal link in a receipt works.
 WITHDRAWAL_LINK_MAX_AGE_DAYS = env.int("WITHDRAWAL_LINK_MAX_AGE_DAYS", default=365)
+# A form that is still open (or "in a group" without an active membership)
+# and has had no activity (a status change, a correction, a logged call or
+# note) for this many months is shown to staff on the start page and in the
+# digest; still without activity INTAKE_IDLE_WARNING_DAYS later, the nightly
+# job closes it, and it is then deleted like any closed form.
+INTAKE_IDLE_MONTHS = env.int("INTAKE_IDLE_MONTHS", default=12)
+INTAKE_IDLE_WARNING_DAYS = env.int("INTAKE_IDLE_WARNING_DAYS", default=30)
+# The key that stops a double click from saving a form twice is cleared this
+# many hours after the form came in (the job clear_submission_keys, hourly).
+SUBMISSION_KEY_HOURS = env.int("SUBMISSION_KEY_HOURS", default=24)
+# Who opened, listed, exported or erased whom: kept this long, also after
+# the person is erased (then under a pseudonym), and then deleted nightly.
+ACCESS_LOG_RETENTION_MONTHS = env.int("ACCESS_LOG_RETENTION_MONTHS", default=24)
+# Erasure asked for by a centre's staff member waits this many days for a
+# second person (another staff member of the centre, or a superuser) to
+# confirm it; then the request lapses.
+ERASURE_REQUEST_DAYS = env.int("ERASURE_REQUEST_DAYS", default=7)
+# A superuser who is not staff of a form's centre reads its themes and free
+# text only after giving a reason (logged); the reason opens it this long.
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=30)
 
 # --- Cache and the interest form's rate limit ---------------------------------
 

@@ -41,9 +41,9 @@ from groups import services as group_services
 from groups.models import Group, Meeting, Membership
 from intake import services as intake_services
 from intake.models import ContactAttempt, Intake, Slot, StatusChange, Theme
-from selvhjelp.audit import record_access
+from selvhjelp.audit import Action, record_access
 from selvhjelp.dates import OSLO
-from selvhjelp.models import Centre, MessageOptOut, OutboundMessage
+from selvhjelp.models import AccessEntry, Centre, MessageOptOut, OutboundMessage
 from tests import factories
 from tests.intake.test_admin_change import form_data
 
@@ -146,7 +146,7 @@ def _centre_with_everything(*, name, slug, staff_name, people, group_name, venue
             about=membership,
             message_type="group_first_meeting_reminder",
         )
-        record_access(lone)
+        record_access(actor=staff, action=Action.OPENED, people=[lone])
     return centre, staff
 
 
@@ -231,6 +231,10 @@ def a_rows(centre):
         history |= AdminEntry.objects.filter(content_type=content_type, object_id__in=ids)
     rows[AuditEntry] = audit
     rows[AdminEntry] = history
+    rows[AccessEntry] = AccessEntry.objects.filter(
+        people__person_type=ContentType.objects.get_for_model(Intake),
+        people__person_id__in=intakes.values("pk"),
+    ).distinct()
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     rows[TOTPDevice] = TOTPDevice.objects.filter(user__in=users)
@@ -317,7 +321,7 @@ def test_staff_of_another_centre_find_nothing_anywhere_in_the_admin(client, worl
     before = snapshot(rows)
     for model in (Intake, Group, Facilitator, FollowUp, OutboundMessage, MessageOptOut):
         assert rows[model].exists(), f"the walk needs A's {model._meta.model_name}"
-    assert rows[AuditEntry].filter(action=AuditEntry.Action.ACCESS).exists()
+    assert rows[AccessEntry].filter(action=Action.OPENED).exists()
     assert rows[AdminEntry].exists()
 
     a_groups = rows[Group]
