@@ -15,7 +15,7 @@ from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from selvhjelp.models import Centre
 
-from .consent import CONSENT_SUMMARY
+from .consent import CONSENT_SUMMARY, CONSENT_VERSION
 from .models import Intake, Slot, Theme, is_adult
 
 OLDEST_AGE = 110
@@ -206,6 +206,7 @@ class IntakeForm(forms.Form):
             "invalid_pk_value": _("Choose times from the table."),
         },
     )
+    # A confirmation the form asks for and submit_intake checks; not stored.
     applying_for_self = forms.BooleanField(
         label=_("I am filling in this form for myself"),
         help_text=_(
@@ -246,9 +247,13 @@ class IntakeForm(forms.Form):
             "Only the centre's staff will read it."
         ) % {"max": ABOUT_MAX_LENGTH}
         self.fields["consent"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br>'
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             reverse("privacy"),
             _("Read how we handle your information (opens in a new tab)"),
+            reverse("intake:consent-text", kwargs={"version": CONSENT_VERSION}),
+            _("The consent text as we keep it, version %(version)s (opens in a new tab)")
+            % {"version": CONSENT_VERSION},
         )
         if self.is_bound:
             self._keep_a_valid_submission_key()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("takk/", views.intake_done, name="done"),
     # Two segments, so no centre's slug can take it; before the centre pattern anyway.
     path("trekk/<str:token>/", views.intake_withdraw, name="withdraw"),
+    path("samtykke/<str:version>/", views.consent_text, name="consent-text"),
     path("<slug:centre_slug>/", views.intake_create, name="create-for-centre"),
 ]

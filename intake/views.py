@@ -2,8 +2,12 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,8 +16,9 @@ from django.views.decorators.http import require_http_methods
 from selvhjelp.models import Centre
 
 from . import retention
+from .consent import CONSENT_VERSION
 from .forms import IntakeForm
-from .models import IntakeError, new_reference
+from .models import ConsentText, IntakeError, new_reference
 from .ratelimit import allow_submission
 from .services import submit_intake
 
@@ -85,3 +90,21 @@ def intake_withdraw(request, token):
             messages.success(request, _("Done: your interest is withdrawn."))
         return redirect(request.path)
     return render(request, template, {"intake": intake, "invalid": False})
+
+
+def consent_text(request, version):
+    """The stored words of a consent version, in the page's language (or else bokmål)."""
+    texts = {row.language: row for row in ConsentText.objects.filter(version=version[:20])}
+    consent = texts.get(translation.get_language()) or texts.get(settings.LANGUAGE_CODE)
+    if consent is None:
+        raise Http404
+    current_url = reverse("intake:consent-text", kwargs={"version": CONSENT_VERSION})
+    return render(
+        request,
+        "intake/consent_text.html",
+        {
+            "consent": consent,
+            "is_current": consent.version == CONSENT_VERSION,
+            "current_url": current_url,
+        },
+    )

@@ -90,7 +90,7 @@ def celery_worker(redis_url, transactional_db):
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Restore the rows the data migrations create (times of week, themes).
+    """Restore the rows the data migrations create (times of week, themes, consent texts).
 
     Transactional tests (browser, worker, concurrency) empty every table when
     they finish, which would leave later tests without them.
@@ -103,10 +103,18 @@ def _reference_data(request):
         marker and marker.kwargs.get("transaction")
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from intake.models import Slot, Theme
+    from intake.models import ConsentText, Slot, Theme
     from intake.reference import ensure_reference_data
 
     ensure_reference_data(Slot, Theme)
+    if not ConsentText.objects.exists():
+        # The consent texts as released, from the data migration that stores them.
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("intake.migrations.0004_privacy_promises")
+        migration.store_consent_texts(apps, None)
 
 
 @pytest.fixture(autouse=True)
