@@ -214,7 +214,6 @@ def fill(first_group, last_group, now):
                         contact_by=Intake.ContactBy.EMAIL,
                         birth_year=1980,
                         confirmed_adult=True,
-                        applying_for_self=True,
                         consent_version="bench",
                         consent_given_at=now,
                         status=Intake.Status.PLACED,

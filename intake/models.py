@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -193,10 +194,13 @@ class Intake(models.Model):
     availability = models.ManyToManyField(
         Slot, related_name="intakes", blank=True, verbose_name=_("available")
     )
-    applying_for_self = models.BooleanField(_("applies for themself"), default=False)
-    consent_version = models.CharField(_("consent text version"), max_length=20)
-    consent_given_at = models.DateTimeField(_("consent given"))
-    # Set by the form page; a second POST of the same form finds the first intake.
+    # The consent: which text (ConsentText: its version, in the language the
+    # person read it in) and when. Empty only once the person is anonymised.
+    consent_version = models.CharField(_("consent text version"), max_length=20, blank=True)
+    consent_language = models.CharField(_("consent text language"), max_length=10, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # Set by the form page; a second POST of the same form finds the first
+    # intake. Cleared SUBMISSION_KEY_HOURS later (the job clear_submission_keys).
     submission_key = models.UUIDField(_("submission key"), unique=True, null=True, editable=False)
 
     status = models.CharField(
@@ -211,6 +215,12 @@ class Intake(models.Model):
     # Set when everything naming the person was removed; the row stays only
     # for the group's statistics.
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    # Set by the nightly job when an open form has had no activity for
+    # INTAKE_IDLE_MONTHS: staff see it, and the job closes the form
+    # INTAKE_IDLE_WARNING_DAYS later unless something happens meanwhile.
+    idle_notice_at = models.DateTimeField(
+        _("no activity noticed"), null=True, blank=True, editable=False
+    )
 
     objects = IntakeQuerySet.as_manager()
 
@@ -223,6 +233,12 @@ class Intake(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(email="", phone="") | models.Q(anonymised_at__isnull=False),
                 name="intake_has_contact_channel",
+            ),
+            # Every form is sent with consent; only anonymising removes the record of it.
+            models.CheckConstraint(
+                condition=models.Q(consent_given_at__isnull=False)
+                | models.Q(anonymised_at__isnull=False),
+                name="intake_has_consent",
             ),
         ]
 
@@ -353,3 +369,64 @@ class ContactAttempt(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+class ConsentText(models.Model):
+    """The exact words of one version of the consent text, in one language.
+
+    Written by a data migration and by `manage.py record_consent_texts`
+    (intake.consent), never changed: a form's consent_version and
+    consent_language name the row the person agreed to.
+    """
+
+    version = models.CharField(_("version"), max_length=20)
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("text"))
+    created = models.DateTimeField(_("stored"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-version", "language"]
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="unique_consent_text")
+        ]
+
+    def __str__(self):
+        return f"{self.version} ({self.language})"
+
+
+class ErasureRequest(models.Model):
+    """A staff member asked to erase a person; a second person must confirm.
+
+    Another staff member of the form's centre, or a superuser, confirms it
+    within ERASURE_REQUEST_DAYS (intake.rights). At most one request per
+    form; it goes with the form when the person is erased. Both steps are
+    in the access log as well.
+    """
+
+    intake = models.OneToOneField(
+        Intake, on_delete=models.CASCADE, related_name="erasure_request", verbose_name=_("intake")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    requested_at = models.DateTimeField(_("asked"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+
+    def __str__(self):
+        return f"{self.intake_id} ({self.requested_at:%Y-%m-%d})"
+
+    @property
+    def expires_at(self):
+        return self.requested_at + timedelta(days=settings.ERASURE_REQUEST_DAYS)
+
+    def is_expired(self, now=None):
+        return (now or timezone.now()) >= self.expires_at

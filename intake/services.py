@@ -9,7 +9,7 @@ from selvhjelp import outbox_keys
 from selvhjelp.messaging import queue_message
 from selvhjelp.models import Centre, OutboundMessage
 
-from .consent import CONSENT_VERSION
+from .consent import CONSENT_VERSION, form_language
 from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme, is_adult
 
 
@@ -38,6 +38,9 @@ def submit_intake(
     A repeated `submission_key` (double click, retried request) returns the
     intake saved the first time instead of a second one. Raises IntakeError
     when a rule of the portal is broken, whatever the form checked before.
+    `applying_for_self` is checked, not stored: every form is about the
+    person who sends it. The consent is stored with the version of its text
+    and the language the form was in (intake.consent).
     """
     if submission_key:
         existing = Intake.objects.filter(submission_key=submission_key).first()
@@ -73,8 +76,8 @@ def submit_intake(
                 about=about,
                 format=format,
                 kind=kind,
-                applying_for_self=applying_for_self,
                 consent_version=CONSENT_VERSION,
+                consent_language=form_language(),
                 consent_given_at=timezone.now(),
                 submission_key=submission_key,
             )

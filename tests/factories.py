@@ -74,8 +74,8 @@ class IntakeFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     birth_year = 1980
     confirmed_adult = True
-    applying_for_self = True
     consent_version = CONSENT_VERSION
+    consent_language = "nb"
     consent_given_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation

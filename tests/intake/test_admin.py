@@ -198,7 +198,6 @@ def make_intakes(centre, count):
                 email=f"p{n}@example.org",
                 birth_year=1980,
                 confirmed_adult=True,
-                applying_for_self=True,
                 consent_version="test",
                 consent_given_at=timezone.now(),
                 created_at=timezone.now() - timedelta(days=10 + n % 50),

@@ -128,7 +128,8 @@ def test_valid_form_saves_the_intake_and_redirects_to_the_receipt(client, intake
     assert str(intake.phone) == "+4791234567"
     assert intake.email == "kari@example.org"
     assert intake.birth_year == 1985
-    assert intake.confirmed_adult and intake.applying_for_self
+    assert intake.confirmed_adult
+    assert (intake.consent_version, intake.consent_language) == (CONSENT_VERSION, "nb")
     assert list(intake.themes.all()) == [Theme.objects.get(is_other=True)]
     assert list(intake.availability.all()) == [Slot.objects.get(weekday=0, part="evening")]
     assert intake.status == Intake.Status.NEW
