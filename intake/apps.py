@@ -8,21 +8,42 @@ class IntakeConfig(AppConfig):
 
     def ready(self):
         # The core (selvhjelp) knows the apps only through registries that the
-        # apps fill here: message types, the digest's counts, the audit log.
+        # apps fill here: message types, the digest's counts, the start page's
+        # sections, the audit log.
         from selvhjelp import audit
         from selvhjelp.jobs import DIGEST_COUNTERS
         from selvhjelp.messaging import MESSAGE_TYPES, MessageType
+        from selvhjelp.today import TODAY_SECTIONS, TodaySection
 
+        from . import selectors
         from .models import ContactAttempt, Intake
         from .retention import withdrawal_context
-        from .selectors import count_uncontacted_intakes
 
         # The receipt carries the person's withdrawal link, made only when it
         # is sent so that it never sits in the outbox.
         MESSAGE_TYPES["intake_confirmation"] = MessageType(
             _("Confirmation of an interest form"), send_time_context=withdrawal_context
         )
-        DIGEST_COUNTERS["uncontacted_intakes"] = count_uncontacted_intakes
+        DIGEST_COUNTERS["uncontacted_intakes"] = selectors.count_uncontacted_intakes
+        DIGEST_COUNTERS["idle_intakes"] = selectors.count_idle_intakes
+        DIGEST_COUNTERS["pending_erasures"] = selectors.count_pending_erasures
+        TODAY_SECTIONS.extend(
+            [
+                TodaySection(
+                    key="erasure-requests",
+                    title=_("Erasure asked for by a colleague: confirm it"),
+                    order=15,
+                    load=selectors.pending_erasures_section,
+                ),
+                TodaySection(
+                    key="idle-forms",
+                    title=_("Interest forms with no activity, to be closed"),
+                    order=80,
+                    load=selectors.idle_intakes_section,
+                    empty=_("No interest form has gone without activity for a long time."),
+                ),
+            ]
+        )
         # The themes a person chose are health data too, and only the person sets
         # them (staff cannot edit them): the log would only copy them. Times of
         # week are logged.

@@ -1,26 +1,41 @@
-"""Retention and data rights: deleting, anonymising, exporting and erasing a person.
+"""Retention: what happens to a form over time, and removing every trace of a person.
 
-What is kept and for how long (the privacy page shows the same periods):
+What is kept and for how long (the privacy page shows the same periods and
+the same list of what an anonymised person keeps, read from `periods()` and
+ANONYMISED_KEEPS, so page and job cannot drift apart):
 
-- An interest form withdrawn or closed without the person ever joining a
-  group is deleted INTAKE_RETENTION_MONTHS after it ended.
+- A form that is open (or "in a group" without an active membership) and has
+  had no activity for INTAKE_IDLE_MONTHS (no status change, correction,
+  logged call or note) is shown to staff on the start page and in the
+  digest; still without activity INTAKE_IDLE_WARNING_DAYS later, it is
+  closed, and then deleted like any closed form.
+- A form withdrawn or closed without the person ever joining a group is
+  deleted INTAKE_RETENTION_MONTHS after it ended.
 - A form the person withdrew with the link in their receipt is deleted
   WITHDRAWAL_DELETE_AFTER_DAYS after the withdrawal (`delete_after`).
 - A person who was in a group is anonymised MEMBERSHIP_RETENTION_MONTHS after
-  their last membership ended, once their form is no longer open: the
-  memberships stay (for the group's statistics) but nothing names the person.
+  the day they left their last group, once their form is no longer open:
+  only ANONYMISED_KEEPS stays (the groups keep their numbers), every other
+  field of their rows becomes the same value for everyone.
 
-Deleting or anonymising a form also removes every trace naming the person
-elsewhere: the audit log's change and access entries (django-auditlog), the
-admin's own history, the outbox rows and stopped reminders. Auditlog is
-switched off meanwhile, or it would log the deletion with the person's name.
-Each step takes a fixed number of queries per batch of forms.
+Deleting or anonymising a person also removes every trace naming them
+elsewhere, found by foreign key or generic relation, never by their current
+name or address: the change history (django-auditlog, which holds former
+names and contact details), the admin's history of their rows, the outbox
+rows that went to them or were about them, stopped reminders, a pending
+erasure request, and the sessions still showing their receipt; names and
+contact details they ever had are also taken out of the admin's history of
+groups written before it stopped naming members. The access log stays,
+with the person replaced by a pseudonym (selvhjelp.audit.pseudonymise).
+Auditlog is switched off meanwhile, or it would log the deletion with the
+person's name. Each step takes a fixed number of queries per batch of forms.
 """
 
 import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry as AuditEntry
@@ -30,33 +45,156 @@ from django.contrib.admin.models import LogEntry as AdminEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.template.loader import render_to_string
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from groups.models import Membership
-from selvhjelp import messaging
-from selvhjelp.audit import record_access
+from groups.models import Group, Membership
+from selvhjelp import audit
+from selvhjelp.dates import local_midnight
 from selvhjelp.models import MessageOptOut, OutboundMessage
 
-from .models import ContactAttempt, Intake, IntakeError, StatusChange, new_reference
-from .services import ensure_may_handle
+from .models import ContactAttempt, ErasureRequest, Intake, StatusChange, new_reference
 
 logger = logging.getLogger(__name__)
 
 # What replaces a name or a free-text reason that is removed; like the audit
 # log's "[skjult]", stored as data rather than translated on display.
-ANONYMISED = "[anonymisert]"
-# Stands in for the name in the access entry recording an erasure.
-ERASED = "[slettet]"
+ANONYMISED = audit.REDACTED
 BATCH_SIZE = 500
 ENDED = [Intake.Status.WITHDRAWN, Intake.Status.CLOSED]
+# The session key of the receipt page (intake.views): the reference and centre
+# of the form just sent.
+RECEIPT_SESSION_KEY = "intake_receipt"
 
 
-# --- Who is due ---------------------------------------------------------------
+# --- The periods (the privacy page shows these) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Periods:
+    intake_months: int
+    membership_months: int
+    withdrawal_days: int
+    idle_months: int
+    idle_warning_days: int
+    access_log_months: int
+    submission_key_hours: int
+
+
+def periods():
+    """The periods in force, from the settings: the job uses them, the privacy page shows them."""
+    return Periods(
+        intake_months=settings.INTAKE_RETENTION_MONTHS,
+        membership_months=settings.MEMBERSHIP_RETENTION_MONTHS,
+        withdrawal_days=settings.WITHDRAWAL_DELETE_AFTER_DAYS,
+        idle_months=settings.INTAKE_IDLE_MONTHS,
+        idle_warning_days=settings.INTAKE_IDLE_WARNING_DAYS,
+        access_log_months=settings.ACCESS_LOG_RETENTION_MONTHS,
+        submission_key_hours=settings.SUBMISSION_KEY_HOURS,
+    )
+
+
+# --- What an anonymised person keeps (the privacy page lists exactly these) -----------
+
+
+@dataclass(frozen=True)
+class Kept:
+    model: type
+    field: str
+    label: str  # as the privacy page says it, to the person
+
+
+ANONYMISED_KEEPS = (
+    Kept(Intake, "centre", gettext_lazy("the centre you chose;")),
+    Kept(Intake, "birth_year", gettext_lazy("the decade you were born in (1980 for 1987);")),
+    Kept(Intake, "created_at", gettext_lazy("the month your form came in;")),
+    Kept(Membership, "group", gettext_lazy("which groups you were in,")),
+    Kept(Membership, "joined_on", gettext_lazy("the day you joined each of them")),
+    Kept(Membership, "left_on", gettext_lazy("and the day you left.")),
+)
+# Every other field of the person's rows becomes the same value for everyone.
+# (`reference` becomes a new random code; the times of the row become the
+# time of anonymising; themes and times of week are emptied.)
+ANONYMISED_INTAKE = {
+    "name": ANONYMISED,
+    "email": "",
+    "phone": "",
+    "contact_by": Intake.ContactBy.PHONE,
+    "confirmed_adult": False,
+    "gender": "",
+    "about": "",
+    "format": Intake.Format.EITHER,
+    "kind": Intake.Kind.ANY,
+    "consent_version": "",
+    "consent_language": "",
+    "consent_given_at": None,
+    "submission_key": None,
+    "status": Intake.Status.CLOSED,
+    "delete_after": None,
+    "idle_notice_at": None,
+}
+ANONYMISED_INTAKE_NEW = ("reference", "status_changed_at", "updated_at", "anonymised_at")
+ANONYMISED_MEMBERSHIP = {
+    "seat": 1,
+    "first_attended_on": None,
+    "confidentiality_agreed_at": None,
+    "left_reason": ANONYMISED,
+    "added_by": None,
+}
+
+
+# --- Who is due -----------------------------------------------------------------
+
+
+def _may_go_idle():
+    """Forms that should see activity: open, or "in a group" without an active membership."""
+    active = Membership.objects.filter(intake=OuterRef("pk"), left_on__isnull=True)
+    last_note = ContactAttempt.objects.filter(intake=OuterRef("pk")).order_by("-at").values("at")
+    return (
+        Intake.objects.filter(
+            status__in=[*Intake.OPEN_STATUSES, Intake.Status.PLACED], anonymised_at__isnull=True
+        )
+        .exclude(Exists(active))
+        .annotate(
+            # Any change to the form saves updated_at; a logged call or note does not.
+            last_activity=Greatest("updated_at", Coalesce(Subquery(last_note[:1]), "updated_at"))
+        )
+    )
+
+
+def intakes_gone_idle(now):
+    """Forms with no activity for INTAKE_IDLE_MONTHS that staff have not been shown yet."""
+    cutoff = now - relativedelta(months=settings.INTAKE_IDLE_MONTHS)
+    return (
+        _may_go_idle()
+        .filter(last_activity__lte=cutoff)
+        .filter(Q(idle_notice_at__isnull=True) | Q(idle_notice_at__lt=F("last_activity")))
+    )
+
+
+def intakes_noticed_idle():
+    """Forms shown to staff as idle and still without activity since: they will be closed."""
+    return _may_go_idle().filter(
+        idle_notice_at__isnull=False, idle_notice_at__gte=F("last_activity")
+    )
+
+
+def closes_on(intake):
+    """The day the nightly job closes an idle form (its `idle_notice_at` set)."""
+    noticed_on = timezone.localdate(intake.idle_notice_at)
+    return noticed_on + timedelta(days=settings.INTAKE_IDLE_WARNING_DAYS)
+
+
+def intakes_to_close(now):
+    """Idle forms whose warning period is over without activity (counted in Oslo dates)."""
+    last_day = timezone.localdate(now) - timedelta(days=settings.INTAKE_IDLE_WARNING_DAYS)
+    return intakes_noticed_idle().filter(
+        idle_notice_at__lt=local_midnight(last_day + timedelta(days=1))
+    )
 
 
 def intakes_to_delete(now):
@@ -71,10 +209,11 @@ def intakes_to_delete(now):
 def intakes_to_anonymise(now):
     """People who were in a group, due to be anonymised at `now`.
 
-    Their last membership ended more than MEMBERSHIP_RETENTION_MONTHS ago
-    (counted in Oslo dates: left on 1 March, anonymised from 2 March the
-    period later) and their form has not been open (waiting for a new group)
-    since then; or they withdrew with the link in their receipt.
+    The day they left their last group is more than MEMBERSHIP_RETENTION_MONTHS
+    ago (counted in Oslo dates: left on 1 March, anonymised from 2 March the
+    period later), however recently their form was closed, and their form is
+    not open (waiting for a new group); or they withdrew with the link in
+    their receipt.
     """
     months = relativedelta(months=settings.MEMBERSHIP_RETENTION_MONTHS)
     memberships = Membership.objects.filter(intake=OuterRef("pk"))
@@ -84,10 +223,7 @@ def intakes_to_anonymise(now):
         .filter(Exists(memberships), ~Exists(memberships.filter(left_on__isnull=True)))
         .annotate(last_left_on=Subquery(last_left))
         .filter(
-            Q(
-                last_left_on__lt=timezone.localdate(now) - months,
-                status_changed_at__lte=now - months,
-            )
+            Q(last_left_on__lt=timezone.localdate(now) - months)
             & ~Q(status__in=Intake.OPEN_STATUSES)
             | Q(delete_after__lte=now)
         )
@@ -96,40 +232,91 @@ def intakes_to_anonymise(now):
 
 @dataclass(frozen=True)
 class RetentionResult:
+    idle: int  # shown to staff as idle tonight
+    closed: int  # idle forms closed
     deleted: int
     anonymised: int
 
     def as_dict(self):
-        return {"deleted": self.deleted, "anonymised": self.anonymised}
+        return {
+            "idle": self.idle,
+            "closed": self.closed,
+            "deleted": self.deleted,
+            "anonymised": self.anonymised,
+        }
 
 
 def apply_retention(*, now=None, dry_run=False):
-    """Delete and anonymise what is past its retention period; returns the counts.
+    """Tell staff of idle forms, close, delete and anonymise what is due; returns the counts.
 
     With `dry_run` nothing changes and the counts say what would happen.
     Works in batches, each in its own transaction, rechecking every form
     under a row lock so one handled meanwhile by staff is left alone. Safe
-    to run twice: the second run finds nothing.
+    to run twice: the second run finds nothing. A form closed tonight is
+    deleted on the normal schedule, not tonight.
     """
     now = now or timezone.now()
-    delete_ids = list(intakes_to_delete(now).values_list("pk", flat=True))
-    anonymise_ids = list(intakes_to_anonymise(now).values_list("pk", flat=True))
+    steps = [
+        (intakes_gone_idle, _notice_idle),
+        (intakes_to_close, _close_idle),
+        (intakes_to_delete, _delete_batch),
+        (intakes_to_anonymise, _anonymise_batch),
+    ]
+    due = [list(query(now).values_list("pk", flat=True)) for query, _step in steps]
     if dry_run:
-        return RetentionResult(deleted=len(delete_ids), anonymised=len(anonymise_ids))
-    deleted = anonymised = 0
-    for start in range(0, len(delete_ids), BATCH_SIZE):
-        with transaction.atomic(), disable_auditlog():
-            batch = delete_ids[start : start + BATCH_SIZE]
-            intakes = list(intakes_to_delete(now).filter(pk__in=batch).select_for_update())
-            deleted += _delete(intakes)
-    for start in range(0, len(anonymise_ids), BATCH_SIZE):
-        with transaction.atomic(), disable_auditlog():
-            batch = anonymise_ids[start : start + BATCH_SIZE]
-            intakes = list(intakes_to_anonymise(now).filter(pk__in=batch).select_for_update())
-            anonymised += _anonymise(intakes, now)
-    if deleted or anonymised:
-        logger.info("Retention: deleted %d forms, anonymised %d people", deleted, anonymised)
-    return RetentionResult(deleted=deleted, anonymised=anonymised)
+        return RetentionResult(*(len(ids) for ids in due))
+    counts = []
+    references = set()
+    for (query, step), ids in zip(steps, due, strict=True):
+        done = 0
+        for start in range(0, len(ids), BATCH_SIZE):
+            with transaction.atomic(), disable_auditlog():
+                batch = Intake.objects.lock(ids[start : start + BATCH_SIZE])
+                intakes = list(query(now).filter(pk__in=batch))
+                done += len(intakes)
+                references |= step(intakes, now) or set()
+        counts.append(done)
+    delete_receipt_sessions(references)
+    result = RetentionResult(*counts)
+    if any(counts):
+        logger.info("Retention: %s", result.as_dict())
+    return result
+
+
+def _notice_idle(intakes, now):
+    Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).update(idle_notice_at=now)
+
+
+def _close_idle(intakes, now):
+    if not intakes:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "Closed by the portal: no activity for %(months)d months, and none in the "
+            "%(days)d days after staff were told."
+        ) % {"months": settings.INTAKE_IDLE_MONTHS, "days": settings.INTAKE_IDLE_WARNING_DAYS}
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            intake=intake,
+            from_status=intake.status,
+            to_status=Intake.Status.CLOSED,
+            changed_by=None,
+            changed_at=now,
+            reason=reason,
+        )
+        for intake in intakes
+    )
+    Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).update(
+        status=Intake.Status.CLOSED, status_changed_at=now, updated_at=now, idle_notice_at=None
+    )
+
+
+def _delete_batch(intakes, now):
+    return delete_people(intakes, sessions=False)
+
+
+def _anonymise_batch(intakes, now):
+    return anonymise_people(intakes, now, sessions=False)
 
 
 # --- Removing every trace -------------------------------------------------------
@@ -165,8 +352,42 @@ def person_messages(intakes):
     return OutboundMessage.objects.filter(about | to_them)
 
 
-def _purge_traces(intakes):
-    """Delete the log, outbox and stop rows naming the people of `intakes`."""
+# The fields of an intake's change history that hold what names or reaches a person.
+NAMING_FIELDS = ("name", "email", "phone")
+
+
+def known_values(intakes):
+    """Every name, contact detail and reference the people of `intakes` have had.
+
+    The current ones, and the former ones from the change history (staff
+    corrected a name or a number). One query.
+    """
+    values = set()
+    for intake in intakes:
+        values |= {intake.name, intake.email, str(intake.phone or ""), intake.reference}
+    history = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Intake),
+        object_pk__in=[str(intake.pk) for intake in intakes],
+    ).values_list("changes", flat=True)
+    for changes in history:
+        if isinstance(changes, str):
+            changes = json.loads(changes or "{}")
+        for field in NAMING_FIELDS:
+            change = (changes or {}).get(field)
+            if isinstance(change, list):
+                values.update(str(value) for value in change)
+    return {value.strip() for value in values if value and value.strip() not in ("", "None")}
+
+
+def purge_traces(intakes):
+    """Remove the traces naming the people of `intakes` outside their own rows.
+
+    Deletes their change history, the admin's history of their rows, their
+    outbox rows, stopped reminders and erasure request; replaces them in the
+    access log by a pseudonym; and takes every name and contact detail they
+    ever had out of the admin's history of groups. Returns their references,
+    for `delete_receipt_sessions`.
+    """
     intake_ids = [intake.pk for intake in intakes]
     related = {
         Intake: intake_ids,
@@ -180,89 +401,117 @@ def _purge_traces(intakes):
             StatusChange.objects.filter(intake__in=intake_ids).values_list("pk", flat=True)
         ),
     }
+    values = known_values(intakes)
     AuditEntry.objects.filter(_about(related, field="object_pk")).delete()
     AdminEntry.objects.filter(_about(related, field="object_id")).delete()
     person_messages(intakes).delete()
     MessageOptOut.objects.filter(
         _about({Intake: related[Intake], Membership: related[Membership]}, field="object_id")
     ).delete()
-    _redact_admin_history(intakes)
+    ErasureRequest.objects.filter(intake__in=intake_ids).delete()
+    # A reason staff wrote on one of the person's own entries may use a part of a name.
+    parts = {part for value in values for part in value.split() if len(part) >= 3}
+    audit.pseudonymise(Intake, intake_ids, redact=values | parts)
+    _redact_group_history(values)
+    return {intake.reference for intake in intakes}
 
 
-def _redact_admin_history(intakes):
-    """Take the names out of the admin's history of other objects (a group's members inline)."""
-    names = {intake.name.strip() for intake in intakes if len(intake.name.strip()) >= 3}
-    if not names:
+def _redact_group_history(values):
+    """Take names out of the admin's history of groups written before it stopped naming members.
+
+    The group page's members inline once wrote each member's name into the
+    group's change messages; since then it writes a membership number
+    (groups.admin.GroupAdmin.construct_change_message).
+    """
+    spellings = set()
+    for value in values:
+        if len(value) >= 3:
+            # The admin stores its change messages as JSON (non-ASCII escaped).
+            spellings |= {value, json.dumps(value)[1:-1]}
+    if not spellings:
         return
-    # The admin stores its change messages as JSON (non-ASCII escaped).
-    spellings = {name: {name, json.dumps(name)[1:-1]} for name in names}
     condition = Q(pk__in=[])
-    for variants in spellings.values():
-        for variant in variants:
-            condition |= Q(change_message__contains=variant) | Q(object_repr__contains=variant)
-    entries = list(AdminEntry.objects.filter(condition))
+    for spelling in spellings:
+        condition |= Q(change_message__icontains=spelling) | Q(object_repr__icontains=spelling)
+    entries = list(
+        AdminEntry.objects.filter(content_type=ContentType.objects.get_for_model(Group)).filter(
+            condition
+        )
+    )
     for entry in entries:
-        for variants in spellings.values():
-            for variant in variants:
-                entry.change_message = entry.change_message.replace(variant, ANONYMISED)
-                entry.object_repr = entry.object_repr.replace(variant, ANONYMISED)
+        for spelling in sorted(spellings, key=len, reverse=True):
+            entry.change_message = audit.replace_ignoring_case(
+                entry.change_message, spelling, ANONYMISED
+            )
+            entry.object_repr = audit.replace_ignoring_case(entry.object_repr, spelling, ANONYMISED)
     AdminEntry.objects.bulk_update(entries, ["change_message", "object_repr"])
 
 
-def _delete(intakes):
-    """Delete `intakes` (locked, with no memberships) and their traces; returns the count."""
-    if not intakes:
+def delete_receipt_sessions(references):
+    """Delete the sessions that still hold the receipt of one of `references`.
+
+    The receipt page keeps the reference and centre of the form just sent in
+    the session. Sessions are stored encoded, so each is read; the nightly
+    clear_expired_sessions keeps their number to those of the last weeks.
+    Returns how many were deleted.
+    """
+    engine = settings.SESSION_ENGINE
+    if not references or not engine.endswith((".db", ".cached_db")):
         return 0
-    _purge_traces(intakes)
+    from django.contrib.sessions.models import Session
+
+    store_class = import_module(engine).SessionStore
+    doomed = []
+    for key, data in Session.objects.values_list("session_key", "session_data").iterator(
+        chunk_size=2000
+    ):
+        receipt = store_class().decode(data).get(RECEIPT_SESSION_KEY)
+        if isinstance(receipt, dict) and receipt.get("reference") in references:
+            doomed.append(key)
+    for key in doomed:
+        # Through the store, so a cached session goes from the cache as well.
+        store_class(session_key=key).delete()
+    return len(doomed)
+
+
+def delete_people(intakes, *, sessions=True):
+    """Delete `intakes` (locked, with no memberships) and every trace; returns their references."""
+    if not intakes:
+        return set()
+    references = purge_traces(intakes)
     Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).delete()
-    return len(intakes)
+    if sessions:
+        delete_receipt_sessions(references)
+    return references
 
 
-def _anonymise(intakes, now):
-    """Remove everything naming the people of `intakes` (locked); memberships stay."""
+def anonymise_people(intakes, now, *, sessions=True):
+    """Keep of the people of `intakes` (locked) only ANONYMISED_KEEPS; returns their references."""
     if not intakes:
-        return 0
-    _purge_traces(intakes)
+        return set()
+    references = purge_traces(intakes)
     ids = [intake.pk for intake in intakes]
     ContactAttempt.objects.filter(intake__in=ids).delete()
-    StatusChange.objects.filter(intake__in=ids).exclude(reason="").update(reason="")
-    Membership.objects.filter(intake__in=ids).exclude(left_reason="").update(left_reason=ANONYMISED)
+    StatusChange.objects.filter(intake__in=ids).delete()
     Intake.themes.through.objects.filter(intake_id__in=ids).delete()
     Intake.availability.through.objects.filter(intake_id__in=ids).delete()
-    references = _fresh_references(len(intakes))
-    for intake, reference in zip(intakes, references, strict=True):
+    Membership.objects.filter(intake__in=ids).update(**ANONYMISED_MEMBERSHIP)
+    for intake, reference in zip(intakes, _fresh_references(len(intakes)), strict=True):
+        for field, value in ANONYMISED_INTAKE.items():
+            setattr(intake, field, value)
         # A new reference: the old one is in the person's own receipt.
         intake.reference = reference
-        intake.name = ANONYMISED
-        intake.email = ""
-        intake.phone = ""
-        intake.contact_by = Intake.ContactBy.PHONE
-        # Only the decade stays, for the age spread in statistics.
         intake.birth_year -= intake.birth_year % 10
-        intake.gender = ""
-        intake.about = ""
-        intake.submission_key = None
-        intake.delete_after = None
-        intake.anonymised_at = now
-        intake.updated_at = now
+        month = timezone.localtime(intake.created_at)
+        intake.created_at = month.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        intake.status_changed_at = intake.updated_at = intake.anonymised_at = now
     Intake.objects.bulk_update(
         intakes,
-        [
-            "reference",
-            "name",
-            "email",
-            "phone",
-            "contact_by",
-            "birth_year",
-            "gender",
-            "about",
-            "submission_key",
-            "delete_after",
-            "anonymised_at",
-            "updated_at",
-        ],
+        [*ANONYMISED_INTAKE, *ANONYMISED_INTAKE_NEW, "birth_year", "created_at"],
     )
-    return len(intakes)
+    if sessions:
+        delete_receipt_sessions(references)
+    return references
 
 
 def _fresh_references(count):
@@ -272,111 +521,6 @@ def _fresh_references(count):
         taken = set(Intake.objects.filter(reference__in=wanted).values_list("reference", flat=True))
         references |= wanted - taken
     return list(references)[:count]
-
-
-# --- Staff: export and erasure ----------------------------------------------------
-
-
-def export_person(*, intake, actor):
-    """Everything stored about the person of `intake`, as a Norwegian HTML document.
-
-    Recorded as an access by `actor`. Returns (file name, bytes); the file
-    is named by the reference, never the name.
-    """
-    ensure_may_handle(actor, intake)
-    intake = (
-        Intake.objects.select_related("centre")
-        .prefetch_related("themes", "availability")
-        .get(pk=intake.pk)
-    )
-    messages = list(person_messages([intake]).select_related("centre").order_by("created_at"))
-    with translation.override("nb"), timezone.override(settings.TIME_ZONE):
-        for message in messages:
-            message.label = messaging.message_type_label(message.message_type)
-            try:
-                message.text = messaging.render_message(message, preview=True)
-            except Exception:  # an old message whose template changed: show what we have
-                message.text = None
-        content = render_to_string(
-            "intake/person_export.html",
-            {
-                "intake": intake,
-                "status_changes": intake.status_changes.select_related("changed_by"),
-                "contact_attempts": intake.contact_attempts.select_related("by").order_by("at"),
-                "memberships": intake.memberships.select_related("group", "group__centre"),
-                "messages": messages,
-                "log": _log_of(intake),
-                "exported_at": timezone.now(),
-            },
-        )
-    record_access(intake)
-    return f"selvhjelp-{intake.reference}.html", content.encode("utf-8")
-
-
-# What the export calls each kind of audit entry about the person's form.
-LOG_ACTIONS = {
-    AuditEntry.Action.CREATE: gettext_lazy("The form was received"),
-    AuditEntry.Action.UPDATE: gettext_lazy("Changed"),
-    AuditEntry.Action.DELETE: gettext_lazy("Deleted"),
-    AuditEntry.Action.ACCESS: gettext_lazy("Opened or exported"),
-}
-
-
-def _log_of(intake):
-    """Who opened or changed the person's form, and when (the audit log, oldest first)."""
-    entries = (
-        AuditEntry.objects.get_for_object(intake).select_related("actor").order_by("timestamp")
-    )
-    return [
-        {
-            "at": entry.timestamp,
-            "what": LOG_ACTIONS.get(entry.action, entry.get_action_display()),
-            "by": entry.actor,
-        }
-        for entry in entries
-    ]
-
-
-@dataclass(frozen=True)
-class Erasure:
-    reference: str
-    anonymised: bool  # False: deleted
-
-
-@transaction.atomic
-def erase_person(*, intake, actor):
-    """Delete (or, after a group, anonymise) everything naming the person of `intake`.
-
-    A person who was in a group is anonymised rather than deleted, so the
-    group's statistics stay whole. Refused while they are in an active group:
-    staff end the membership first. What remains is one access entry by
-    `actor` naming only the old reference, so the centre can say when and
-    by whom the person was erased if they ask.
-    """
-    locked = Intake.objects.select_for_update().filter(pk=intake.pk).first()
-    if locked is None:
-        raise IntakeError(_("This interest form no longer exists."))
-    ensure_may_handle(actor, locked)
-    memberships = Membership.objects.filter(intake=locked)
-    if memberships.filter(left_on__isnull=True).exists():
-        raise IntakeError(
-            _(
-                "The person is in a group now. End their membership of the group first, "
-                "then erase their data."
-            )
-        )
-    anonymised = memberships.exists()
-    erased = Erasure(reference=locked.reference, anonymised=anonymised)
-    stand_in = Intake(pk=locked.pk, centre_id=locked.centre_id, reference=erased.reference)
-    with disable_auditlog():
-        if anonymised:
-            _anonymise([locked], timezone.now())
-        else:
-            _delete([locked])
-    stand_in.name = ERASED
-    record_access(stand_in)
-    logger.info("Intake %s erased by user %s", stand_in.pk, actor.pk)
-    return erased
 
 
 # --- The withdrawal link in the receipt -------------------------------------------
@@ -450,5 +594,7 @@ def withdraw_by_person(*, token):
     intake.withdraw(by=None, reason=reason)
     intake.delete_after = timezone.now() + timedelta(days=settings.WITHDRAWAL_DELETE_AFTER_DAYS)
     intake.save(update_fields=["delete_after", "updated_at"])
+    # A browser that still shows the receipt would show it after the form is gone.
+    delete_receipt_sessions({intake.reference})
     logger.info("Intake %s withdrawn by the person with their link", intake.pk)
     return intake

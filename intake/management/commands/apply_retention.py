@@ -1,6 +1,5 @@
-"""Delete and anonymise personal data past its retention period, or only count it."""
+"""Apply the retention periods to interest forms, or only count what would change."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from intake import retention
@@ -8,8 +7,9 @@ from intake import retention
 
 class Command(BaseCommand):
     help = (
-        "Delete interest forms and anonymise former group members past their retention "
-        "period (the nightly job apply_retention). --dry-run only counts."
+        "Tell staff of idle interest forms, close those idle past the warning, delete forms "
+        "and anonymise former group members past their retention period (the nightly job "
+        "apply_retention). --dry-run only counts."
     )
 
     def add_arguments(self, parser):
@@ -19,15 +19,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         result = retention.apply_retention(dry_run=dry_run)
-        verb = ("Would delete", "Would anonymise") if dry_run else ("Deleted", "Anonymised")
+        periods = retention.periods()
         self.stdout.write(
-            f"{verb[0]} {result.deleted} interest form(s): withdrawn or closed without a group "
-            f"more than {settings.INTAKE_RETENTION_MONTHS} month(s) ago, or withdrawn by the "
-            f"person with their link more than {settings.WITHDRAWAL_DELETE_AFTER_DAYS} day(s) ago."
+            f"{'Would show' if dry_run else 'Showed'} {result.idle} interest form(s) to staff: "
+            f"no activity for {periods.idle_months} month(s)."
         )
         self.stdout.write(
-            f"{verb[1]} {result.anonymised} former group member(s): last membership ended more "
-            f"than {settings.MEMBERSHIP_RETENTION_MONTHS} month(s) ago."
+            f"{'Would close' if dry_run else 'Closed'} {result.closed} interest form(s): no "
+            f"activity for {periods.idle_warning_days} day(s) after staff were shown them."
+        )
+        self.stdout.write(
+            f"{'Would delete' if dry_run else 'Deleted'} {result.deleted} interest form(s): "
+            f"withdrawn or closed without a group more than {periods.intake_months} month(s) "
+            f"ago, or withdrawn by the person with their link more than "
+            f"{periods.withdrawal_days} day(s) ago."
+        )
+        self.stdout.write(
+            f"{'Would anonymise' if dry_run else 'Anonymised'} {result.anonymised} former group "
+            f"member(s): left their last group more than {periods.membership_months} month(s) "
+            f"ago."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
