@@ -21,7 +21,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from facilitators.admin import AssignmentInline, FollowUpInline, WithdrawnAssignmentInline
+from intake import rights
+from intake.models import Intake
 from selvhjelp.admin import CentreScopedAdmin
+from selvhjelp.audit import Action, Page, record_access
 from selvhjelp.dates import admin_datetime
 
 from . import rules, selectors, services
@@ -310,7 +313,50 @@ class GroupAdmin(CentreScopedAdmin):
                 can_add_member=group.is_active and group.member_count < MAX_MEMBERS,
                 can_change_status=bool(Group.TRANSITIONS[group.status]),
             )
+            if request.method == "GET":
+                # The page names every member, past and present: an access to each.
+                members = group.memberships.values_list("intake_id", flat=True)
+                record_access(
+                    actor=request.user,
+                    action=Action.LISTED,
+                    people=[Intake(pk=pk) for pk in members],
+                    page=Page.GROUP,
+                )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        # A group's shared theme says what its members live with: a national
+        # administrator who is not staff of the centre does not see it (as on
+        # the members' own forms, intake.rights).
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not request.user.is_superuser:
+            return fieldsets
+        if rights.works_at(request.user, obj.centre_id):
+            return fieldsets
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f != "theme"]})
+            for title, options in fieldsets
+        ]
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """The admin's history of the group, naming members by number, never by name.
+
+        The history of a group outlives its members' data (an erased member
+        must leave no name in it), so a changed membership is "member no. 12".
+        """
+        message = super().construct_change_message(request, form, formsets, add)
+        numbers = {}
+        for formset in formsets or []:
+            if formset.model is not Membership:
+                continue
+            changed = [obj for obj, _fields in getattr(formset, "changed_objects", [])]
+            for obj in [*getattr(formset, "new_objects", []), *changed]:
+                numbers[str(obj)] = gettext("member no. %(number)s") % {"number": obj.pk}
+        for part in message:
+            for detail in part.values():
+                if isinstance(detail, dict) and detail.get("object") in numbers:
+                    detail["object"] = numbers[detail["object"]]
+        return message
 
     def get_urls(self):
         own = [

@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from intake import rights
+from selvhjelp.audit import Action, Page, record_access
+
 from .forms import GroupFrameForm, HolidayForm, suggest_frame
 
 
@@ -62,6 +65,8 @@ def form_group_action(modeladmin, request, queryset):
                 _tell_formed(modeladmin, request, group, frame.cleaned_data["facilitators"])
                 return redirect("admin:groups_group_change", group.pk)
     on = frame.cleaned_data.get("first_meeting") if check else None
+    # The page shows each person's themes next to their name: an access to each.
+    record_access(actor=request.user, action=Action.LISTED, people=intakes, page=Page.FORM_GROUP)
     return TemplateResponse(
         request,
         "admin/groups/form_group.html",
@@ -71,6 +76,11 @@ def form_group_action(modeladmin, request, queryset):
             "opts": modeladmin.model._meta,
             "intakes": intakes,
             "ages": {i.pk: i.age_on(on or timezone.localdate()) for i in intakes},
+            # Themes are health information (intake.rights): not for a national
+            # administrator outside the centre.
+            "show_themes": all(
+                rights.works_at(request.user, c) for c in {i.centre_id for i in intakes}
+            ),
             "frame": frame,
             "check": check,
             # What form_group itself refused (someone else was quicker...).

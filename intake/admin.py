@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -27,10 +28,10 @@ from django.utils.translation import ngettext
 
 from groups.forming import form_group_action
 from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter, RuleErrorsAsMessages
-from selvhjelp.audit import audit_log_url, record_access
+from selvhjelp.audit import Action, Page, access_log_url, audit_log_url, record_access
 from selvhjelp.models import Centre
 
-from . import retention, services
+from . import retention, rights, services
 from .models import (
     REFERENCE_ALPHABET,
     ContactAttempt,
@@ -134,6 +135,37 @@ class WaitingLongerFilter(admin.SimpleListFilter):
         return queryset.open().filter(created_at__lt=since)
 
 
+class IdleFilter(admin.SimpleListFilter):
+    """Forms with no activity for INTAKE_IDLE_MONTHS, which the nightly job will close."""
+
+    title = _("no activity")
+    parameter_name = "idle"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("To be closed for lack of activity"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() != "1":
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(pk__in=retention.intakes_noticed_idle().values("pk"))
+
+
+class ThemeFilter(admin.RelatedFieldListFilter):
+    """Themes are health information: a superuser filters by them only at their own centres.
+
+    A national administrator who is not staff of a centre does not see whose
+    form has which theme there (intake.rights).
+    """
+
+    def queryset(self, request, queryset):
+        queryset = super().queryset(request, queryset)
+        if request.user.is_superuser and self.used_parameters:
+            queryset = queryset.filter(centre__staff_memberships__user=request.user)
+        return queryset
+
+
 class SlotFilter(admin.RelatedFieldListFilter):
     """Times of week in the order of a day, not the alphabet."""
 
@@ -189,6 +221,31 @@ class StatusReasonForm(forms.Form):
     def __init__(self, *args, to, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = to in services.REASON_REQUIRED
+
+
+class ReadHealthForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need to read it?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_(
+            "Kept in the access log, where the person sees it in their export. "
+            "Do not write the person's name."
+        ),
+    )
+
+
+class ErasureReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason or request (optional)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_(
+            "For example “Asked by phone on 2 December”. Kept in the access log. "
+            "Do not write the person's name."
+        ),
+    )
 
 
 class ThemeAdminForm(forms.ModelForm):
@@ -283,9 +340,10 @@ class IntakeAdmin(CentreScopedAdmin):
         StatusFilter,
         ("centre", OwnCentreFilter),
         WaitingLongerFilter,
+        IdleFilter,
         "format",
         "kind",
-        "themes",
+        ("themes", ThemeFilter),
         "gender",
         ("availability", SlotFilter),
     ]
@@ -302,11 +360,13 @@ class IntakeAdmin(CentreScopedAdmin):
         "created_at",
         "birth_year_and_age",
         "confirmed_adult",
-        "applying_for_self",
         "theme_list",
         "availability_list",
         "about_text",
+        "themes_withheld",
+        "about_withheld",
         "consent_version",
+        "consent_language",
         "consent_given_at",
     ]
     fieldsets = [
@@ -323,7 +383,7 @@ class IntakeAdmin(CentreScopedAdmin):
         (_("Contact"), {"fields": ["name", "email", "phone", "contact_by"]}),
         (
             _("About the person"),
-            {"fields": ["birth_year_and_age", "gender", "confirmed_adult", "applying_for_self"]},
+            {"fields": ["birth_year_and_age", "gender", "confirmed_adult"]},
         ),
         (_("Wishes"), {"fields": ["format", "kind", "theme_list", "availability_list"]}),
         (
@@ -337,8 +397,13 @@ class IntakeAdmin(CentreScopedAdmin):
                 "classes": ["health-information"],
             },
         ),
-        (_("Consent"), {"fields": [("consent_version", "consent_given_at")]}),
+        (
+            _("Consent"),
+            {"fields": [("consent_version", "consent_language", "consent_given_at")]},
+        ),
     ]
+    # Shown instead of the health information to a superuser outside the centre.
+    WITHHELD = {"theme_list": "themes_withheld", "about_text": "about_withheld"}
 
     class Media:
         css = {"all": ["css/intake-admin.css"]}
@@ -359,6 +424,31 @@ class IntakeAdmin(CentreScopedAdmin):
     def has_add_permission(self, request):
         # Interest forms come from the person, with their consent.
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not rights.needs_reason_to_read(request.user, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": [self.WITHHELD.get(f, f) for f in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        """The list; a search or a theme filter is an access to each person it shows."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        if changelist is not None:
+            by_theme = any(key.startswith("themes__") for key in request.GET)
+            if changelist.query or by_theme:
+                # Fetches the page's rows now; the template then reuses them.
+                record_access(
+                    actor=request.user,
+                    action=Action.LISTED,
+                    people=list(changelist.result_list),
+                    page=Page.THEME if by_theme else Page.SEARCH,
+                )
+        return response
 
     def get_actions(self, request):
         # Deleting one form (a person's erasure request) stays on its own
@@ -432,6 +522,23 @@ class IntakeAdmin(CentreScopedAdmin):
             ),
         )
 
+    @admin.display(description=_("themes"))
+    def themes_withheld(self, intake):
+        return self._withheld(intake)
+
+    @admin.display(description=_("in their own words (health information)"))
+    def about_withheld(self, intake):
+        return self._withheld(intake)
+
+    def _withheld(self, intake):
+        url = reverse("admin:intake_intake_read_health", args=[intake.pk])
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("Health information: only the centre's staff read it."),
+            url,
+            _("Give a reason to read it"),
+        )
+
     @admin.display(description=_("in their own words (health information)"))
     def about_text(self, intake):
         if not intake.about:
@@ -481,6 +588,11 @@ class IntakeAdmin(CentreScopedAdmin):
                 self.admin_site.admin_view(self.erase_view),
                 name="intake_intake_erase",
             ),
+            path(
+                "<path:object_id>/read-health/",
+                self.admin_site.admin_view(self.read_health_view),
+                name="intake_intake_read_health",
+            ),
             *super().get_urls(),
         ]
 
@@ -498,11 +610,13 @@ class IntakeAdmin(CentreScopedAdmin):
             context["export_url"] = reverse("admin:intake_intake_export", args=[obj.pk])
             context["erase_url"] = reverse("admin:intake_intake_erase", args=[obj.pk])
         if obj is not None:
-            # Every showing of a person's page is an access in the audit log
+            # Every showing of a person's page is an access in the access log
             # (who, when, which person), read by national administrators.
-            record_access(obj)
+            record_access(actor=request.user, action=Action.OPENED, people=[obj], page=Page.PERSON)
+            context["erasure_request"] = rights.pending_request(obj)
             if request.user.is_superuser:
                 context["audit_log_url"] = audit_log_url(obj)
+                context["access_log_url"] = access_log_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_status_view(self, request, object_id, to):
@@ -529,25 +643,55 @@ class IntakeAdmin(CentreScopedAdmin):
     # --- The person's rights: export and erasure (intake.retention) -----------
 
     def export_view(self, request, object_id):
-        """Everything stored about the person, as a file; recorded as an access."""
+        """Everything stored about the person, as a file; recorded as an export."""
         intake = self._intake_to_handle(request, object_id)
-        filename, content = retention.export_person(intake=intake, actor=request.user)
+        try:
+            filename, content = rights.export_person(intake=intake, actor=request.user)
+        except IntakeError as error:
+            self.message_user(request, str(error), messages.WARNING)
+            return redirect("admin:intake_intake_read_health", intake.pk)
         response = HttpResponse(content, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
+    def read_health_view(self, request, object_id):
+        """A superuser outside the centre gives a reason (POST) to read the health information."""
+        intake = self._intake_to_handle(request, object_id)
+        change_url = reverse("admin:intake_intake_change", args=[intake.pk])
+        if not rights.needs_reason_to_read(request.user, intake):
+            return redirect(change_url)
+        form = ReadHealthForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                rights.break_the_glass(
+                    intake=intake, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except IntakeError as error:
+                form.add_error("reason", str(error))
+            else:
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Read the health information"),
+            "intake": intake,
+            "form": form,
+            "minutes": settings.BREAK_GLASS_MINUTES,
+            "cancel_url": change_url,
+        }
+        return TemplateResponse(request, "admin/intake/intake/read_health.html", context)
+
     def erase_view(self, request, object_id):
-        """Show what erasing the person removes (GET); erase them (POST)."""
+        """Erase the person, or ask a colleague to confirm it (intake.rights.erase_person).
+
+        GET shows what erasing removes and where the request stands; POST
+        asks, confirms or (a superuser) erases; POST with `_drop` withdraws
+        one's own request.
+        """
         intake = self._intake_to_handle(request, object_id)
         if request.method == "POST":
-            try:
-                erased = retention.erase_person(intake=intake, actor=request.user)
-            except IntakeError as error:
-                self.message_user(request, str(error), messages.ERROR)
-                return redirect("admin:intake_intake_change", intake.pk)
-            done = _("%(reference)s is erased: nothing naming the person is stored any longer.")
-            self.message_user(request, done % {"reference": erased.reference}, messages.SUCCESS)
-            return redirect("admin:intake_intake_changelist")
+            return self._erase(request, intake)
+        request_ = rights.pending_request(intake)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -556,8 +700,63 @@ class IntakeAdmin(CentreScopedAdmin):
             "in_group": intake.memberships.filter(left_on__isnull=True).exists(),
             "was_in_group": intake.memberships.exists(),
             "export_url": reverse("admin:intake_intake_export", args=[intake.pk]),
+            "erasure_request": request_,
+            "asked_myself": request_ is not None and request_.requested_by_id == request.user.pk,
+            "erases_at_once": request.user.is_superuser or request_ is not None,
+            "request_days": settings.ERASURE_REQUEST_DAYS,
+            "access_log_months": settings.ACCESS_LOG_RETENTION_MONTHS,
+            "form": ErasureReasonForm(),
         }
         return TemplateResponse(request, "admin/intake/intake/erase.html", context)
+
+    def _erase(self, request, intake):
+        change_url = reverse("admin:intake_intake_change", args=[intake.pk])
+        try:
+            if "_drop" in request.POST:
+                rights.drop_erasure_request(intake=intake, actor=request.user)
+                self.message_user(request, _("Your request to erase is withdrawn."))
+                return redirect(change_url)
+            form = ErasureReasonForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            outcome = rights.erase_person(intake=intake, actor=request.user, reason=reason)
+        except IntakeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(change_url)
+        if outcome.request is not None:
+            self.message_user(
+                request,
+                _(
+                    "Your request is recorded. Another staff member of the centre, or a "
+                    "national administrator, must confirm it within %(days)d days before "
+                    "anything is erased."
+                )
+                % {"days": settings.ERASURE_REQUEST_DAYS},
+                messages.SUCCESS,
+            )
+            return redirect(change_url)
+        erased = outcome.erased
+        if erased.anonymised:
+            done = _(
+                "%(reference)s is erased: the name, contact details, form, notes, history and "
+                "messages are gone. The group memberships stay without a name, with only what "
+                "the privacy page lists."
+            )
+        else:
+            done = _(
+                "%(reference)s is erased: the form and everything that named the person "
+                "(notes, history, messages, sessions) are gone."
+            )
+        kept = _(
+            " The access log keeps who opened the form and who erased it for %(months)d "
+            "months, without the name."
+        )
+        self.message_user(
+            request,
+            (done + kept)
+            % {"reference": erased.reference, "months": settings.ACCESS_LOG_RETENTION_MONTHS},
+            messages.SUCCESS,
+        )
+        return redirect("admin:intake_intake_changelist")
 
     def delete_view(self, request, object_id, extra_context=None):
         # Deleting a form is erasing the person: the plain delete would keep
