@@ -17,15 +17,22 @@ accessibility = TemplateView.as_view(template_name="pages/accessibility.html")
 
 
 def privacy(request):
-    """The privacy page, with the retention periods the nightly job uses (settings)."""
-    periods = {
-        "intake_months": settings.INTAKE_RETENTION_MONTHS,
-        "membership_months": settings.MEMBERSHIP_RETENTION_MONTHS,
-        "withdrawal_days": settings.WITHDRAWAL_DELETE_AFTER_DAYS,
+    """The privacy page: the periods the nightly jobs use and what an anonymised person keeps.
+
+    Both come from intake.retention (`periods()`, ANONYMISED_KEEPS), the same
+    values the jobs act on, so the page cannot promise other than they do.
+    """
+    from intake import consent, retention
+
+    context = {
+        **vars(retention.periods()),
+        "kept_after_anonymising": [kept.label for kept in retention.ANONYMISED_KEEPS],
+        "consent_version": consent.CONSENT_VERSION,
         # The interest form's rate limit keeps its counters this long.
         "rate_limit_minutes": max(1, settings.INTAKE_RATE_LIMIT_PERIOD // 60),
+        "receipt_days": max(1, settings.SESSION_COOKIE_AGE // (24 * 60 * 60)),
     }
-    return render(request, "pages/privacy.html", periods)
+    return render(request, "pages/privacy.html", context)
 
 
 def centres(request):

@@ -221,18 +221,25 @@ PRIVACY_WORDING = {
     "format": "i et rom eller på video",
     "kind": "hva slags gruppe",
     "availability": "hvilke tider som passer",
-    "applying_for_self": "fylte ut skjemaet for deg selv",
     "consent_version": "hvilken versjon av samtykketeksten",
+    "consent_language": "på hvilket språk",
     "consent_given_at": "når du samtykket",
     "reference": "referansekoden din",
-    "submission_key": "et tilfeldig tall",
+    "submission_key": "et tilfeldig tall som hindrer at det samme skjemaet blir lagret to ganger",
     "status": "statusen til skjemaet",
     "created_at": "når skjemaet kom inn",
 }
 # Bookkeeping that says nothing more about the person.
-# `delete_after` and `anonymised_at` are the retention job's bookkeeping; the
-# page's "How long we keep it" explains them (test_retention_pages).
-SYSTEM_FIELDS = {"id", "status_changed_at", "updated_at", "delete_after", "anonymised_at"}
+# `delete_after`, `anonymised_at` and `idle_notice_at` are the retention job's
+# bookkeeping; the page's "How long we keep it" explains them (below).
+SYSTEM_FIELDS = {
+    "id",
+    "status_changed_at",
+    "updated_at",
+    "delete_after",
+    "anonymised_at",
+    "idle_notice_at",
+}
 
 
 def test_privacy_page_names_every_field_an_interest_form_stores(client):
@@ -260,14 +267,46 @@ def test_privacy_page_says_who_sees_what_and_how_to_use_the_rights(client):
     assert 'href="/sentre/"' in html
 
 
-def test_privacy_page_promises_deletion_on_request_and_shows_the_periods_in_force(client, settings):
+def test_privacy_page_shows_the_periods_the_jobs_use(client, settings):
+    """The page reads intake.retention.periods(), the values the nightly jobs act on."""
+    from intake import retention
+
     settings.INTAKE_RETENTION_MONTHS = 18
     settings.MEMBERSHIP_RETENTION_MONTHS = 30
     settings.WITHDRAWAL_DELETE_AFTER_DAYS = 3
+    settings.INTAKE_IDLE_MONTHS = 9
+    settings.INTAKE_IDLE_WARNING_DAYS = 21
+    settings.ACCESS_LOG_RETENTION_MONTHS = 36
+    settings.SUBMISSION_KEY_HOURS = 12
     html = client.get("/personvern/").content.decode()
-    section = html[html.index("Hvor lenge vi tar vare på det") :][:3000]
+    section = html[html.index("Hvor lenge vi tar vare på det") :][:6000]
 
-    assert "Ber du senteret om å slette opplysningene dine, gjør det det med en gang" in section
+    periods = retention.periods()
+    assert (periods.intake_months, periods.membership_months, periods.withdrawal_days) == (
+        18,
+        30,
+        3,
+    )
+    assert "på 9 måneder (ingen samtale, notat, endring eller ny status)" in section
+    assert "innen 21 dager, blir skjemaet lukket" in section
     assert "slettes skjemaet 18 måneder etter" in section
-    assert "30 måneder etter at du gikk ut av gruppen" in section
+    assert "30 måneder etter dagen du gikk ut av gruppen" in section
     assert "slettes skjemaet 3 dager senere" in section
+    assert "Tilgangsloggen tas vare på i 36 måneder" in section
+    assert "slettes 12 timer etter at skjemaet kom inn" in html
+
+
+def test_privacy_page_says_erasure_takes_two_people_and_is_then_immediate(client):
+    html = client.get("/personvern/").content.decode()
+
+    assert "ber én ansatt om det, og en annen person ved senteret" in html
+    assert "Da blir de slettet med en gang" in html
+
+
+def test_privacy_page_says_what_national_administrators_see_and_the_consent_agrees(client):
+    from intake.consent import current_text
+
+    html = client.get("/personvern/").content.decode()
+
+    assert "Temaene og det du skrev, kan de bare lese etter å ha oppgitt en grunn" in html
+    assert "kan bare lese det etter å ha oppgitt en grunn" in current_text("nb")
