@@ -198,6 +198,31 @@ def test_the_digest_text_has_counts_only(centre, staff, time_machine):
     assert intake.name not in rendered.body and intake.reference not in rendered.body
 
 
+def test_the_digest_tells_of_idle_forms_and_erasures_waiting_for_a_second_person(
+    centre, staff, time_machine
+):
+    from intake import rights
+    from intake.jobs import apply_retention
+
+    time_machine.move_to(oslo(2026, 3, 2, 10, 0), tick=False)
+    idle = new_intake(centre, oslo(2026, 3, 2, 9, 0))
+    time_machine.move_to(oslo(2027, 3, 10, 3, 30), tick=False)
+    asked = new_intake(centre, oslo(2027, 3, 10, 3, 0))
+    apply_retention()
+    rights.erase_person(intake=asked, actor=staff)
+    time_machine.move_to(oslo(2027, 3, 10, 7, 0), tick=False)
+
+    jobs.staff_digest()
+
+    body = messaging.render_message(digests().get()).body
+    assert (
+        "1 interessemelding har ikke hatt noen aktivitet på 12 måneder og blir lukket "
+        "automatisk hvis ingen tar seg av den." in body
+    )
+    assert "1 forespørsel om å slette opplysningene om en person venter" in body
+    assert idle.name not in body and asked.reference not in body
+
+
 def test_the_digest_is_sent_by_the_sweep(centre, staff):
     failed_message(centre)
     jobs.staff_digest()
@@ -215,7 +240,7 @@ def test_the_digest_costs_the_same_queries_for_any_number_of_centres(
         failed_message(centre, key=f"failed:{n}")
         new_intake(centre, timezone.now() - timedelta(days=10))
     # One query per counter in DIGEST_COUNTERS, then the staff and the writes.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(len(jobs.DIGEST_COUNTERS) + 5):
         assert jobs.staff_digest() == {"digests": centres}
 
 
