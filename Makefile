@@ -34,6 +34,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install .env
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py record_consent_texts
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

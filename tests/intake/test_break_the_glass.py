@@ -142,3 +142,31 @@ def test_forming_a_group_hides_the_themes_from_a_superuser_outside_the_centre(ad
     assert "Kari Zqxnavn" in html
     assert "<td>Zqxtema</td>" not in html  # the person's themes (the group's choice stays)
     assert AccessEntry.objects.filter(action=Action.LISTED, page="form_group").exists()
+
+
+def test_a_groups_shared_theme_is_not_shown_to_a_superuser_outside_the_centre(
+    admin_client, staff, centre
+):
+    from django.test import Client
+
+    from groups.models import Group
+
+    staff_client = Client()
+    staff_client.force_login(staff)
+    theme = Theme.objects.create(name="Zqxgruppetema")
+    group = Group.objects.create(
+        centre=centre,
+        name="Sorggruppa",
+        kind=Group.Kind.SAME,
+        theme=theme,
+        format=Group.Format.PHYSICAL,
+        venue="Rom 1",
+        weekday=1,
+        start_time=datetime.time(18),
+        planned_start=timezone.localdate(),
+    )
+    url = f"/admin/groups/group/{group.pk}/change/"
+
+    assert "Zqxgruppetema" in staff_client.get(url).content.decode()
+    html = admin_client.get(url).content.decode()
+    assert "Sorggruppa" in html and "Zqxgruppetema" not in html
