@@ -34,6 +34,7 @@ class IntakeConfig(AppConfig):
                     title=_("Erasure asked for by a colleague: confirm it"),
                     order=15,
                     load=selectors.pending_erasures_section,
+                    empty=_("No request to erase a person waits for confirmation."),
                 ),
                 TodaySection(
                     key="idle-forms",

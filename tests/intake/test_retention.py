@@ -345,6 +345,20 @@ def test_the_idle_section_costs_two_queries_however_many_forms(
     assert section.more_url == "/admin/intake/intake/?idle=1&status=all"
 
 
+def test_the_sections_link_lists_the_idle_forms_for_staff(centre, handler, clock, client):
+    idle = person(centre, "Zqxlisted")
+    busy = person(centre, "Zqxbusy")
+    clock.move_to(months_later(13))
+    apply_retention()
+    clock.move_to(months_later(13, days=1))
+    services.record_contact_attempt(intake=busy, kind=ContactAttempt.Kind.NO_ANSWER, actor=handler)
+    client.force_login(handler)
+
+    html = client.get("/admin/intake/intake/?idle=1&status=all").content.decode()
+
+    assert idle.name in html and busy.name not in html
+
+
 def test_the_idle_section_shows_only_the_centres_given(centre, other_centre, clock):
     person(other_centre, "Zqxelsewhere")
     clock.move_to(months_later(13))
