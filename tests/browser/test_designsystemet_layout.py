@@ -97,6 +97,7 @@ def test_keyboard_reaches_the_grid_and_sees_where_it_is(show, page):
     assert skip.is_visible()
     page.focus("#id_consent")  # the last field before the grid on this page
     page.keyboard.press("Tab")  # the consent's link to the privacy page
+    page.keyboard.press("Tab")  # and to the consent text as kept
     page.keyboard.press("Tab")
     cell = page.locator(":focus")
     assert cell.get_attribute("id") == "id_availability_0_morning"

@@ -300,6 +300,7 @@ def test_privacy_page_says_erasure_takes_two_people_and_is_then_immediate(client
     html = client.get("/personvern/").content.decode()
 
     assert "ber én ansatt om det, og en annen person ved senteret" in html
+    assert "En nasjonal administrator kan også gjøre det alene" in html
     assert "Da blir de slettet med en gang" in html
 
 
