@@ -11,7 +11,7 @@ import pytest
 
 from facilitators.models import Assignment, FollowUp
 from groups.models import OSLO, Group, Meeting, Membership
-from intake.models import ContactAttempt, Intake, StatusChange, Theme
+from intake.models import ContactAttempt, StatusChange, Theme
 from tests import factories
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=OSLO)  # a Tuesday
@@ -37,7 +37,9 @@ def contact(intake, day, kind=ContactAttempt.Kind.CALL_ANSWERED):
 
 
 def moved(intake, day, to, frm="new"):
-    StatusChange.objects.create(intake=intake, from_status=frm, to_status=to, changed_at=at(day, 15))
+    StatusChange.objects.create(
+        intake=intake, from_status=frm, to_status=to, changed_at=at(day, 15)
+    )
 
 
 def group(centre, name, *, started_on, fmt="physical", kind="across", **fields):
@@ -74,7 +76,9 @@ def member(group_, intake, seat, *, joined_on, left_on=None, first_attended_on=N
 def known_data(centre):
     """The rows of one centre; returns them by name."""
     themes = list(Theme.objects.filter(is_other=False).order_by("pk")[:2])
-    f1 = form(centre, D(2026, 1, 5), status="placed", birth_year=1996, gender="woman", themes=themes[:1])
+    f1 = form(
+        centre, D(2026, 1, 5), status="placed", birth_year=1996, gender="woman", themes=themes[:1]
+    )
     contact(f1, D(2026, 1, 7))  # Monday to Wednesday: 2 working days
     moved(f1, D(2026, 1, 7), "contacted")
     f2 = form(centre, D(2026, 1, 9), status="placed", birth_year=2000, gender="man", themes=themes)
@@ -101,7 +105,12 @@ def known_data(centre):
     member(g1, f4, 4, joined_on=D(2026, 4, 20), first_attended_on=D(2026, 5, 11))
     member(g1, f10, 5, joined_on=D(2026, 4, 20))
     g2 = group(
-        centre, "G2", started_on=D(2026, 9, 7), fmt="digital", kind="same", self_run_on=D(2026, 11, 20)
+        centre,
+        "G2",
+        started_on=D(2026, 9, 7),
+        fmt="digital",
+        kind="same",
+        self_run_on=D(2026, 11, 20),
     )
     g3 = group(
         centre,
