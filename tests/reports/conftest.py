@@ -92,7 +92,7 @@ def known_data(centre):
     contact(f5, D(2026, 3, 3), ContactAttempt.Kind.NO_ANSWER)
     f6 = form(centre, D(2026, 3, 2), status="withdrawn")  # withdrew before contact: left out
     moved(f6, D(2026, 3, 4), "withdrawn")
-    f7 = form(centre, D(2026, 11, 24))  # new, promise not yet run out
+    form(centre, D(2026, 11, 24))  # new, promise not yet run out
     f9 = form(centre, D(2026, 2, 2), status="closed", themes=themes[1:])
     contact(f9, D(2026, 2, 3))  # 1
     moved(f9, D(2026, 2, 10), "closed", frm="new")

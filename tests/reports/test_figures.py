@@ -86,7 +86,8 @@ def test_groups_started_by_format_and_kind_with_members_at_start(result):
 
 
 def test_groups_that_went_on_by_themselves(result):
-    # G1 runs on; G3 ended two weeks after its facilitators withdrew; G2 withdrew too lately to tell.
+    # G1 runs on; G3 ended two weeks after its facilitators withdrew;
+    # G2 withdrew too lately to tell.
     assert (result.self_run_decided, result.self_run_went_on) == (2, 1)
 
 
