@@ -73,19 +73,43 @@ def working_day_number(day, holidays):
     weeks = day / 7  # integer division on both backends: day >= 0
     weekday = day - weeks * 7  # 0 = Monday
     weekdays_before = weeks * 5 + Least(weekday, Value(5))
-    holidays = sorted(set(holidays), reverse=True)
+    holidays = sorted(set(holidays))
     if not holidays:
         return weekdays_before
-    # Holidays before `day`: the latest one it is past tells how many.
-    passed = Case(
-        *[
-            When(GreaterThan(day, Value(holiday)), then=Value(len(holidays) - index))
-            for index, holiday in enumerate(holidays)
-        ],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return weekdays_before - passed
+    return weekdays_before - HolidaysBefore(day, holidays=holidays)
+
+
+class HolidaysBefore(Func):
+    """How many of `holidays` (sorted DayNumbers) come before the DayNumber `day`.
+
+    PostgreSQL's width_bucket reads the day once; elsewhere a CASE from the
+    latest holiday down.
+    """
+
+    arity = 1
+    output_field = IntegerField()
+
+    def __init__(self, day, *, holidays):
+        self.holidays = list(holidays)
+        super().__init__(day)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        bounds = ", ".join(str(int(holiday)) for holiday in self.holidays)
+        return f"width_bucket(({sql}) - 1, ARRAY[{bounds}]::integer[])", params
+
+    def as_sql(self, compiler, connection, **extra_context):
+        day = self.get_source_expressions()[0]
+        latest_first = sorted(self.holidays, reverse=True)
+        passed = Case(
+            *[
+                When(GreaterThan(day, Value(holiday)), then=Value(len(latest_first) - index))
+                for index, holiday in enumerate(latest_first)
+            ],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        return compiler.compile(passed)
 
 
 class LeastNotNull(Func):

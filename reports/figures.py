@@ -35,19 +35,20 @@ Definitions (the README's "Reports" section says the same in words):
 
 import datetime
 import functools
+from collections import Counter
 from dataclasses import dataclass, field
 
 import holidays as public_holidays
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
-    IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -56,8 +57,8 @@ from django.db.models.functions import Coalesce, Greatest, Least, TruncDate, Tru
 from django.utils import timezone
 
 from facilitators.models import Assignment, FollowUp
-from groups.models import OSLO, Group, Meeting, Membership
-from intake.models import ContactAttempt, Intake, StatusChange, Theme
+from groups.models import OSLO, Group, Membership
+from intake.models import ContactAttempt, Intake, Theme
 from selvhjelp.models import Centre
 
 from .expressions import (
@@ -83,6 +84,10 @@ HOLDING_POINTS = [(4, "week_4"), (12, "week_12"), (26, "month_6")]
 # A group "went on by itself" when it ran at least this long after the
 # facilitators withdrew.
 WENT_ON_WEEKS = 4
+
+# Days from a group's start within which its facilitators' meetings lie:
+# twelve held meetings, with room for many cancelled ones.
+FIRST_MEETINGS_WITHIN = 183
 
 # (key, lowest age, highest age or None)
 AGE_BANDS = [("18-29", 18, 29), ("30-44", 30, 44), ("45-66", 45, 66), ("67+", 67, None)]
@@ -144,16 +149,28 @@ def compute(*, period, centres=None, now=None):
     now = now or timezone.now()
     context = _Context(period=period, centres=centres, now=now)
     figures = Figures(period=period, centres=centres)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # PostgreSQL would compile these one-off aggregates to machine code
+            # first (JIT), which takes longer than running them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        _compute(context, figures)
+    return figures
+
+
+def _compute(context, figures):
+    centres = context.centres
     _forms(context, figures)
     _first_contact(context, figures)
     _starts(context, figures)
+    _holding(context, figures)
     _groups(context, figures)
     _facilitators(context, figures)
     _participants(context, figures)
     _themes(context, figures)
     if centres is None:
         _by_centre(context, figures)
-    return figures
 
 
 @dataclass
@@ -248,31 +265,35 @@ def _norwegian_holidays(year):
 
 
 def _first_contact(context, figures):
-    attempts = (
-        ContactAttempt.objects.filter(intake=OuterRef("pk"), kind__in=CONTACT_KINDS)
-        .order_by("at")
-        .values("at")[:1]
-    )
-    changes = (
-        StatusChange.objects.filter(
-            intake=OuterRef("pk"), from_status=Intake.Status.NEW, to_status__in=CONTACT_STATUSES
-        )
-        .order_by("changed_at")
-        .values("changed_at")[:1]
-    )
     centres = context.centres if context.centres is not None else Centre.objects.all()
     longest = max([c.usual_response_days for c in centres] or [5])
     holidays = _holidays(context, longest)
-    received = DayNumber(TruncDate("created_at", tzinfo=OSLO))
+    # Aggregates per form, not subqueries: the working-day count refers to
+    # the first contact many times, and a subquery would run each time.
     forms = context.forms().annotate(
-        first_contact_on=TruncDate(LeastNotNull(Subquery(attempts), Subquery(changes)), tzinfo=OSLO)
+        first_attempt=Min(
+            "contact_attempts__at", filter=Q(contact_attempts__kind__in=CONTACT_KINDS)
+        ),
+        first_change=Min(
+            "status_changes__changed_at",
+            filter=Q(
+                status_changes__from_status=Intake.Status.NEW,
+                status_changes__to_status__in=CONTACT_STATUSES,
+            ),
+        ),
+        promise=_promise(context),
+        # Min of a value that is the same on every row of the form: so that
+        # it is worked out with the aggregates, not grouped by.
+        received=Min(working_day_number(DayNumber(TruncDate("created_at", tzinfo=OSLO)), holidays)),
+    )
+    forms = forms.annotate(
+        first_contact_on=TruncDate(LeastNotNull("first_attempt", "first_change"), tzinfo=OSLO)
     )
     forms = forms.annotate(
         contact_days=working_day_number(
             DayNumber(Coalesce("first_contact_on", Value(context.today))), holidays
         )
-        - working_day_number(received, holidays),
-        promise=F("centre__usual_response_days"),
+        - F("received"),
     )
     contacted = Q(first_contact_on__isnull=False)
     overdue = Q(
@@ -289,11 +310,20 @@ def _first_contact(context, figures):
         aggregates["median"] = PercentileCont(0.5, "contact_days", filter=contacted)
     result = forms.aggregate(**aggregates)
     if not _has_percentiles():
-        (result["median"],) = _percentiles(forms.filter(contacted), "contact_days", [0.5])
+        # The day counts alone, without the forms: an aggregate cannot be grouped by.
+        days = Counter(forms.filter(contacted).values_list("contact_days", flat=True))
+        result["median"] = percentile_cont(sorted(days.items()), 0.5)
     figures.contacted = result["contacted"]
     figures.contact_within = result["within"]
     figures.contact_measured = result["contacted"] + result["overdue"]
     figures.contact_median_days = result["median"]
+
+
+def _promise(context):
+    """The centre's promise of first contact, in working days, as an aggregate per form."""
+    if context.centres is not None and len({c.usual_response_days for c in context.centres}) == 1:
+        return Max(Value(context.centres[0].usual_response_days))
+    return Max("centre__usual_response_days")
 
 
 def _member_starts(context):
@@ -307,28 +337,48 @@ def _member_starts(context):
 
 
 def _starts(context, figures):
-    earlier = Membership.objects.filter(
-        Q(joined_on__lt=OuterRef("joined_on"))
-        | Q(joined_on=OuterRef("joined_on"), pk__lt=OuterRef("pk")),
-        intake=OuterRef("intake"),
+    """The wait of each person whose first group began for them in the period."""
+    start = Coalesce(
+        "memberships__first_attended_on",
+        Greatest("memberships__joined_on", "memberships__group__started_on"),
     )
+    people = (
+        context.scoped(
+            Intake.objects.filter(memberships__group__started_on__isnull=False), "centre_id"
+        )
+        .order_by()
+        .annotate(
+            # The earliest start is the first group's: a person is in one group at a time.
+            first_start=Min(start),
+            # Min of a value the same on every row of the person (not grouped by).
+            received=Min(DayNumber(TruncDate("created_at", tzinfo=OSLO))),
+        )
+        .filter(first_start__gte=context.period.start, first_start__lte=context.period.end)
+        # A person registered after they started (a form typed in late) waited 0 days.
+        .annotate(wait_days=Greatest(DayNumber("first_start") - F("received"), Value(0)))
+    )
+    aggregates = {"people": Count("pk")}
+    if _has_percentiles():
+        aggregates["median"] = PercentileCont(0.5, "wait_days")
+        aggregates["p90"] = PercentileCont(0.9, "wait_days")
+    result = people.aggregate(**aggregates)
+    if not _has_percentiles():
+        days = sorted(Counter(people.values_list("wait_days", flat=True)).items())
+        result["median"], result["p90"] = (percentile_cont(days, f) for f in (0.5, 0.9))
+    figures.started_people = result["people"]
+    figures.wait_median_days = result["median"]
+    figures.wait_p90_days = result["p90"]
+
+
+def _holding(context, figures):
+    """Of the members who started in the period, who was still in at each point."""
     today = day_number(context.today)
     starts = (
         _member_starts(context)
         .filter(start_on__gte=context.period.start, start_on__lte=context.period.end)
-        .annotate(
-            first=~Exists(earlier),
-            started=DayNumber("start_on"),
-            # A person registered after they started (a form typed in
-            # late) waited 0 days, not less.
-            wait_days=Greatest(
-                F("started") - DayNumber(TruncDate("intake__created_at", tzinfo=OSLO)), Value(0)
-            ),
-            left_day=DayNumber("left_on"),
-        )
+        .annotate(started=DayNumber("start_on"), left_day=DayNumber("left_on"))
     )
-    first = Q(first=True)
-    aggregates = {"people": Count("pk", filter=first)}
+    aggregates = {}
     for weeks, key in HOLDING_POINTS:
         last_day = 7 * weeks - 1  # days from the start to the last day of that week
         reached = Q(started__lte=today - last_day)
@@ -337,17 +387,7 @@ def _starts(context, figures):
             "pk",
             filter=reached & (Q(left_on__isnull=True) | Q(left_day__gte=F("started") + last_day)),
         )
-    if _has_percentiles():
-        aggregates["median"] = PercentileCont(0.5, "wait_days", filter=first)
-        aggregates["p90"] = PercentileCont(0.9, "wait_days", filter=first)
     result = starts.aggregate(**aggregates)
-    if not _has_percentiles():
-        result["median"], result["p90"] = _percentiles(
-            starts.filter(first), "wait_days", [0.5, 0.9]
-        )
-    figures.started_people = result["people"]
-    figures.wait_median_days = result["median"]
-    figures.wait_p90_days = result["p90"]
     figures.holding = [
         (key, weeks, result[f"{key}_reached"], result[f"{key}_kept"])
         for weeks, key in HOLDING_POINTS
@@ -393,30 +433,34 @@ def _groups(context, figures):
 
 def _facilitators(context, figures):
     period = context.period
-    held = Meeting.objects.filter(
-        group=OuterRef("group_id"),
-        cancelled=False,
-        start__lt=context.now,
-        start__date__lte=Coalesce(OuterRef("withdrawn_on"), Value(datetime.date.max)),
-    )
-
-    def held_before(moment):
-        counted = held.filter(start__lt=moment).values("group").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-    assignments = context.scoped(
-        # A facilitator attends only a group's first meetings (at most 12 held
-        # ones): groups started more than a year before the period are done.
+    first_day = period.start - datetime.timedelta(days=FIRST_MEETINGS_WITHIN)
+    # Each assignment joined with its group's held meetings up to the end of
+    # the period (and the day it was withdrawn), counted per assignment.
+    held = context.scoped(
         Assignment.objects.filter(
+            # A facilitator attends only a group's first meetings (at most 12
+            # held ones): a group started half a year before the period is done.
             group__started_on__lte=period.end,
-            group__started_on__gte=period.start - datetime.timedelta(days=366),
+            group__started_on__gte=first_day,
+            group__meetings__cancelled=False,
+            group__meetings__start__gte=datetime.datetime.combine(
+                first_day, datetime.time(), tzinfo=OSLO
+            ),
+            group__meetings__start__lt=min(context.end_at, context.now),
+            group__meetings__start__date__lte=Coalesce(F("withdrawn_on"), Value(datetime.date.max)),
         ),
         "group__centre_id",
     ).order_by()
-    assignments = assignments.annotate(
-        before=Least(F("meetings_attended"), held_before(context.start_at)),
-        until_end=Least(F("meetings_attended"), held_before(context.end_at)),
-    ).annotate(attended=Greatest(F("until_end") - F("before"), Value(0)))
+    assignments = held.annotate(
+        until_end=Count("group__meetings"),
+        before=Count("group__meetings", filter=Q(group__meetings__start__lt=context.start_at)),
+    ).annotate(
+        attended=Greatest(
+            Least(F("meetings_attended"), F("until_end"))
+            - Least(F("meetings_attended"), F("before")),
+            Value(0),
+        )
+    )
     result = assignments.aggregate(
         meetings=Coalesce(Sum("attended"), 0),
         facilitators=Count("facilitator", distinct=True, filter=Q(attended__gt=0)),
@@ -473,43 +517,36 @@ def _participants(context, figures):
 
 
 def _themes(context, figures):
-    chosen = Q(intakes__created_at__gte=context.start_at, intakes__created_at__lt=context.end_at)
-    if context.centres is not None:
-        chosen &= Q(intakes__centre_id__in=[c.pk for c in context.centres])
-    rows = (
-        Theme.objects.annotate(count=Count("intakes", filter=chosen))
-        .order_by("is_other", "position", "name")
-        .values_list("name", "count")
+    chosen = context.scoped(
+        Intake.themes.through.objects.filter(
+            intake__created_at__gte=context.start_at, intake__created_at__lt=context.end_at
+        ),
+        "intake__centre_id",
     )
-    figures.themes = list(rows)
+    counts = dict(
+        chosen.order_by().values("theme").annotate(n=Count("pk")).values_list("theme", "n")
+    )
+    themes = Theme.objects.order_by("is_other", "position", "name").values_list("pk", "name")
+    figures.themes = [(name, counts.get(pk, 0)) for pk, name in themes]
 
 
 def _by_centre(context, figures):
-    forms = (
-        Intake.objects.filter(
-            centre=OuterRef("pk"), created_at__gte=context.start_at, created_at__lt=context.end_at
-        )
-        .order_by()
-        .values("centre")
-        .annotate(n=Count("pk"))
-        .values("n")
+    forms = dict(
+        context.forms().values("centre").annotate(n=Count("pk")).values_list("centre", "n")
     )
-    groups = (
+    groups = dict(
         Group.objects.filter(
-            centre=OuterRef("pk"),
-            started_on__gte=context.period.start,
-            started_on__lte=context.period.end,
+            started_on__gte=context.period.start, started_on__lte=context.period.end
         )
         .order_by()
         .values("centre")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("centre", "n")
     )
-    rows = Centre.objects.annotate(
-        forms_received=Coalesce(Subquery(forms, output_field=IntegerField()), 0),
-        groups_started=Coalesce(Subquery(groups, output_field=IntegerField()), 0),
-    ).values_list("name", "forms_received", "groups_started")
-    figures.by_centre = list(rows)
+    figures.by_centre = [
+        (name, forms.get(pk, 0), groups.get(pk, 0))
+        for pk, name in Centre.objects.order_by("name").values_list("pk", "name")
+    ]
 
 
 # --- Percentiles ----------------------------------------------------------------
@@ -517,17 +554,6 @@ def _by_centre(context, figures):
 
 def _has_percentiles():
     return connection.vendor == "postgresql"
-
-
-def _percentiles(queryset, name, fractions):
-    """Percentiles of `name` over `queryset` for a database without percentile_cont.
-
-    Only `make run` on SQLite comes here: the database counts each distinct
-    value (one row per number of days), Python interpolates.
-    """
-    counted = queryset.values(name).annotate(count=Count("pk")).order_by(name)
-    values = [(row[name], row["count"]) for row in counted if row[name] is not None]
-    return [percentile_cont(values, fraction) for fraction in fractions]
 
 
 def percentile_cont(counted_values, fraction):
