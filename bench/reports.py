@@ -345,7 +345,8 @@ def main():
             measure("one centre, 2025", centre=centre),
             measure("one centre, 2025 compared with 2024", centre=centre, compare=True),
         ]
-        print(f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores")
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores, load {load}")
         print("| report | median s | min s | max s | queries | forms in 2025 |")
         print("|---|---|---|---|---|---|")
         for label, median, low, high, queries, forms in results:

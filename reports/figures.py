@@ -45,6 +45,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     Max,
     Min,
     OuterRef,
@@ -270,21 +271,29 @@ def _first_contact(context, figures):
     holidays = _holidays(context, longest)
     # Aggregates per form, not subqueries: the working-day count refers to
     # the first contact many times, and a subquery would run each time.
-    forms = context.forms().annotate(
-        first_attempt=Min(
-            "contact_attempts__at", filter=Q(contact_attempts__kind__in=CONTACT_KINDS)
-        ),
-        first_change=Min(
-            "status_changes__changed_at",
-            filter=Q(
-                status_changes__from_status=Intake.Status.NEW,
-                status_changes__to_status__in=CONTACT_STATUSES,
+    forms = (
+        context.forms()
+        # Only the rows that can be a first contact are joined, so a form with
+        # a long history still joins one or two rows.
+        .annotate(
+            reaching=FilteredRelation(
+                "contact_attempts", condition=Q(contact_attempts__kind__in=CONTACT_KINDS)
             ),
-        ),
-        promise=_promise(context),
-        # Min of a value that is the same on every row of the form: so that
-        # it is worked out with the aggregates, not grouped by.
-        received=Min(working_day_number(DayNumber(TruncDate("created_at", tzinfo=OSLO)), holidays)),
+            leaving_new=FilteredRelation(
+                "status_changes",
+                condition=Q(
+                    status_changes__from_status=Intake.Status.NEW,
+                    status_changes__to_status__in=CONTACT_STATUSES,
+                ),
+            ),
+        )
+        .annotate(
+            first_attempt=Min("reaching__at"),
+            first_change=Min("leaving_new__changed_at"),
+            promise=_promise(context),
+            # The form's own time, as an aggregate so that it is not grouped by.
+            received_at=Min("created_at"),
+        )
     )
     forms = forms.annotate(
         first_contact_on=TruncDate(LeastNotNull("first_attempt", "first_change"), tzinfo=OSLO)
@@ -293,7 +302,7 @@ def _first_contact(context, figures):
         contact_days=working_day_number(
             DayNumber(Coalesce("first_contact_on", Value(context.today))), holidays
         )
-        - F("received"),
+        - working_day_number(DayNumber(TruncDate("received_at", tzinfo=OSLO)), holidays),
     )
     contacted = Q(first_contact_on__isnull=False)
     overdue = Q(
@@ -344,7 +353,12 @@ def _starts(context, figures):
     )
     people = (
         context.scoped(
-            Intake.objects.filter(memberships__group__started_on__isnull=False), "centre_id"
+            # A membership that began after the period cannot be the first in it.
+            Intake.objects.filter(
+                memberships__group__started_on__isnull=False,
+                memberships__joined_on__lte=context.period.end,
+            ),
+            "centre_id",
         )
         .order_by()
         .annotate(
@@ -484,27 +498,28 @@ def _facilitators(context, figures):
 
 def _participants(context, figures):
     period = context.period
-    member = Membership.objects.filter(
-        Q(left_on__isnull=True) | Q(left_on__gte=period.start),
-        intake=OuterRef("pk"),
-        joined_on__lte=period.end,
-        group__started_on__lte=period.end,
-    )
     year = period.end.year
     band = Case(
         *[
-            When(birth_year__gte=year - high, then=Value(key))
+            When(intake__birth_year__gte=year - high, then=Value(key))
             for key, _low, high in AGE_BANDS
             if high is not None
         ],
         default=Value(AGE_BANDS[-1][0]),
     )
+    # From the memberships in the period; a person in two groups counts once.
     rows = (
-        context.scoped(Intake.objects.filter(Exists(member)), "centre_id")
+        context.scoped(
+            Membership.objects.filter(
+                Q(left_on__isnull=True) | Q(left_on__gte=period.start),
+                joined_on__lte=period.end,
+                group__started_on__lte=period.end,
+            ),
+            "group__centre_id",
+        )
         .order_by()
-        .annotate(band=band)
-        .values("band", "gender")
-        .annotate(count=Count("pk"))
+        .values(band=band, gender=F("intake__gender"))
+        .annotate(count=Count("intake", distinct=True))
     )
     bands = {key: 0 for key, _low, _high in AGE_BANDS}
     genders = dict.fromkeys(GENDERS, 0)

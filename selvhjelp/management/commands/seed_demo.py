@@ -14,6 +14,7 @@ from facilitators.demo import seed_facilitator_work
 from facilitators.models import Facilitator
 from groups.demo import seed_groups
 from intake.demo import seed_intakes
+from reports.demo import seed_report_history
 from selvhjelp.models import Centre
 from selvhjelp.services import grant_centre_access
 from selvhjelp.two_factor import new_backup_codes, secret_for_manual_entry
@@ -106,6 +107,8 @@ class Command(BaseCommand):
         group_count = seed_groups(centres.values(), staff=staff_by_centre)
         # After the groups: the facilitators' own demo groups, meetings and follow-ups.
         facilitator_groups = seed_facilitator_work(centres=centres, staff=staff_by_centre)
+        # Last: two years of ended groups and handled forms for the reports' charts.
+        history_forms, history_groups = seed_report_history(centres.values())
 
         self._say(self.style.SUCCESS("Demo data is ready. Logins (password for all):"))
         self._say(f"  password: {DEMO_PASSWORD}")
@@ -114,6 +117,10 @@ class Command(BaseCommand):
         self._say(f"  {intake_count} demo interest forms in every status but placed")
         self._say(f"  {group_count} demo groups, one in every status")
         self._say(f"  {facilitator_groups} demo groups with facilitators and follow-ups")
+        self._say(
+            f"  {history_forms} interest forms and {history_groups} ended groups of the last "
+            "two years, for the reports"
+        )
         self._two_factor([user for _name, user, _role in logins if user.is_staff])
 
     def _two_factor(self, admin_users):
