@@ -121,6 +121,7 @@ def fill():
     from facilitators.models import Assignment, Facilitator, FollowUp
     from groups.models import Group, Meeting, Membership
     from intake.models import ContactAttempt, Intake, StatusChange, Theme
+    from reports.demo import PLANNED_START, START_UP
     from selvhjelp.models import Centre
 
     rng = random.Random(17)
@@ -160,7 +161,7 @@ def fill():
                     video_link="" if number % 4 else "https://video.example.no/bench",
                     weekday=started.weekday(),
                     start_time=datetime.time(18),
-                    first_meeting=started,
+                    **{PLANNED_START: started},
                     status=Group.Status.ENDED if ended else Group.Status.SELF_RUN,
                     started_on=started,
                     self_run_on=self_run if self_run <= today else None,
@@ -272,7 +273,7 @@ def fill():
             follow_ups.append(
                 FollowUp(
                     group=group,
-                    kind=FollowUp.Kind.VISIT,
+                    kind=START_UP,
                     due_on=due,
                     done_on=done if rng.random() < 0.85 else None,
                     outcome="going_well" if done else "",

@@ -75,7 +75,11 @@ def svg(table, *, series_labels=None):
     height = max(320, 44 * len(labels) + 120) if chart_spec.kind == "hbar" else 400
     chart = _config(chart_spec.kind, height)
     chart.x_labels = labels
-    series_labels = series_labels or [table.columns[i] for i in chart_spec.columns]
+    if chart_spec.kind == "bar" and len(labels) > 6:
+        chart.x_label_rotation = 35  # twelve month names side by side would overlap
+    series_labels = (
+        series_labels or chart_spec.series or [table.columns[i] for i in chart_spec.columns]
+    )
     drawn = False
     for index, name in zip(chart_spec.columns, series_labels, strict=True):
         values = [row.cells[index].chart_value() for row in table.body]
@@ -135,7 +139,8 @@ def _clean(markup, *, chart_id, title, description):
     root.set("id", chart_id)
     root.set("class", f"{CHART_CLASS} pygal-chart")
     root.set("role", "img")
-    root.set("aria-labelledby", f"{title_id} {desc_id}")
+    root.set("aria-labelledby", title_id)
+    root.set("aria-describedby", desc_id)
     root.set("focusable", "false")
     # Every text comes from our tables, escaped by ElementTree when written.
     return mark_safe(ET.tostring(root, encoding="unicode"))  # noqa: S308

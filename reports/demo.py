@@ -71,18 +71,21 @@ def seed_report_history(centres, *, today=None):
     today = today or timezone.localdate()
     themes = list(Theme.objects.filter(active=True).order_by("pk"))
     forms = groups = 0
-    for index, centre in enumerate(sorted(centres, key=lambda c: c.slug)):
-        made_forms, made_groups = _centre_history(centre, index, today, themes)
+    for centre in sorted(centres, key=lambda c: c.slug):
+        made_forms, made_groups = _centre_history(centre, today, themes)
         forms += made_forms
         groups += made_groups
     return forms, groups
 
 
-def _centre_history(centre, index, today, themes):
+def _centre_history(centre, today, themes):
     months = [_month_start(today, back) for back in range(MONTHS, 0, -1)]
     planned = {}  # key -> _Form, in the order the forms came in
-    for back, month in zip(range(MONTHS, 0, -1), months, strict=True):
-        for number in range(8 + (back * 7 + index * 3) % 6):
+    for month in months:
+        # Fewer forms in the summer holidays, more after New Year and in the autumn.
+        usual = {7: 5, 8: 8, 1: 12, 9: 12, 10: 11}.get(month.month, 9)
+        count = usual + random.Random(f"{centre.slug}:{month:%Y-%m}:count").randint(-2, 3)
+        for number in range(count):
             key = uuid.uuid5(NAMESPACE, f"{centre.slug}:{month:%Y-%m}:{number}")
             planned[key] = _plan_form(centre, month, number, key, themes)
     intakes = _create_forms(planned)

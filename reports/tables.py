@@ -97,6 +97,8 @@ class Chart:
     kind: str
     columns: list
     unit: str = ""
+    # Names of the series in the legend; the column names when not given.
+    series: list = field(default_factory=list)
 
 
 @dataclass
@@ -499,4 +501,7 @@ def build(figures, previous=None):
             row.cells = row.cells + old.cells
         if table.chart is not None:
             table.chart.columns = table.chart.columns + [c + width for c in table.chart.columns]
+            table.chart.series = [now_label] * (len(table.chart.columns) // 2) + [before_label] * (
+                len(table.chart.columns) // 2
+            )
     return tables

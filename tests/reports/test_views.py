@@ -196,6 +196,7 @@ def test_charts_carry_no_script_or_inline_style_and_are_labelled(staff_client, d
     for chart in charts:
         assert "<script" not in chart and "<style" not in chart and "style=" not in chart
         assert 'role="img"' in chart and "<title id=" in chart and "<desc id=" in chart
+        assert "aria-labelledby=" in chart and "aria-describedby=" in chart
     css = staff_client.get("/admin/rapporter/diagram.css")
     assert css.status_code == 200 and ".report-chart" in css.content.decode()
 
