@@ -347,38 +347,33 @@ def _member_starts(context):
 
 def _starts(context, figures):
     """The wait of each person whose first group began for them in the period."""
-    start = Coalesce(
-        "memberships__first_attended_on",
-        Greatest("memberships__joined_on", "memberships__group__started_on"),
+    earlier = _member_starts(context).filter(
+        Q(start_on__lt=OuterRef("start_on"))
+        | Q(start_on=OuterRef("start_on"), pk__lt=OuterRef("pk")),
+        intake=OuterRef("intake"),
     )
-    people = (
-        context.scoped(
-            # A membership that began after the period cannot be the first in it.
-            Intake.objects.filter(
-                memberships__group__started_on__isnull=False,
-                memberships__joined_on__lte=context.period.end,
-            ),
-            "centre_id",
-        )
-        .order_by()
+    firsts = (
+        _member_starts(context)
+        .filter(start_on__gte=context.period.start, start_on__lte=context.period.end)
+        # The person's first group that began: in the WHERE clause, so that it
+        # is looked for once a row.
+        .filter(~Exists(earlier))
         .annotate(
-            # The earliest start is the first group's: a person is in one group at a time.
-            first_start=Min(start),
-            # Min of a value the same on every row of the person (not grouped by).
-            received=Min(DayNumber(TruncDate("created_at", tzinfo=OSLO))),
+            # A person registered after they started (a form typed in late) waited 0 days.
+            wait_days=Greatest(
+                DayNumber("start_on") - DayNumber(TruncDate("intake__created_at", tzinfo=OSLO)),
+                Value(0),
+            )
         )
-        .filter(first_start__gte=context.period.start, first_start__lte=context.period.end)
-        # A person registered after they started (a form typed in late) waited 0 days.
-        .annotate(wait_days=Greatest(DayNumber("first_start") - F("received"), Value(0)))
     )
     aggregates = {"people": Count("pk")}
     if _has_percentiles():
         aggregates["median"] = PercentileCont(0.5, "wait_days")
         aggregates["p90"] = PercentileCont(0.9, "wait_days")
-    result = people.aggregate(**aggregates)
+    result = firsts.aggregate(**aggregates)
     if not _has_percentiles():
-        days = sorted(Counter(people.values_list("wait_days", flat=True)).items())
-        result["median"], result["p90"] = (percentile_cont(days, f) for f in (0.5, 0.9))
+        days = firsts.values_list("wait_days").annotate(n=Count("pk")).order_by("wait_days")
+        result["median"], result["p90"] = (percentile_cont(list(days), f) for f in (0.5, 0.9))
     figures.started_people = result["people"]
     figures.wait_median_days = result["median"]
     figures.wait_p90_days = result["p90"]
