@@ -24,10 +24,6 @@ class Scope:
     exact_on_screen: bool
 
 
-def may_see_reports(user):
-    return user.is_active and user.is_staff and centres_for(user).exists()
-
-
 def centres_for(user):
     """The centres whose reports `user` may see (all for superusers)."""
     return Centre.objects.for_user(user).order_by("name")

@@ -3,13 +3,16 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import access, periods
 
-QUARTERS = [("", _("The whole year"))] + [
-    (str(n), _("Quarter %(n)s") % {"n": n}) for n in range(1, 5)
-]
+
+def _quarters():
+    return [("", _("The whole year"))] + [
+        (str(n), gettext("Quarter %(n)s") % {"n": n}) for n in range(1, 5)
+    ]
 
 
 def _months():
@@ -22,7 +25,7 @@ class ReportForm(forms.Form):
     centre = forms.ChoiceField(label=_("Report for"), required=False)
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     quarter = forms.TypedChoiceField(
-        label=_("Quarter"), choices=QUARTERS, coerce=int, required=False, empty_value=None
+        label=_("Quarter"), choices=_quarters, coerce=int, required=False, empty_value=None
     )
     month = forms.TypedChoiceField(
         label=_("Month"), choices=_months, coerce=int, required=False, empty_value=None

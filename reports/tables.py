@@ -400,7 +400,7 @@ def _groups_table(figures):
         _("Groups started, by format and kind"),
         [_("Groups"), _("Members at the start")],
         rows,
-        chart=Chart("bar", [0]),
+        chart=Chart("hbar", [0]),  # long labels read better across
         linked_rows=True,
     )
 
