@@ -260,6 +260,11 @@ def _holidays(context, longest_promise):
     return days
 
 
+def _day_number(moment):
+    """The DayNumber of the Oslo date of the datetime field `moment`."""
+    return DayNumber(TruncDate(moment, tzinfo=OSLO))
+
+
 @functools.cache
 def _norwegian_holidays(year):
     return sorted(public_holidays.Norway(years=year))
@@ -287,26 +292,25 @@ def _first_contact(context, figures):
                 ),
             ),
         )
+        # Each date is turned into a day number once, inside the aggregate;
+        # the working-day sums below then refer to the aggregates only.
         .annotate(
-            first_attempt=Min("reaching__at"),
-            first_change=Min("leaving_new__changed_at"),
+            first_attempt=Min(_day_number("reaching__at")),
+            first_change=Min(_day_number("leaving_new__changed_at")),
+            received=Min(_day_number("created_at")),
             promise=_promise(context),
-            # The form's own time, as an aggregate so that it is not grouped by.
-            received_at=Min("created_at"),
         )
     )
-    forms = forms.annotate(
-        first_contact_on=TruncDate(LeastNotNull("first_attempt", "first_change"), tzinfo=OSLO)
-    )
+    forms = forms.annotate(first_contact=LeastNotNull("first_attempt", "first_change"))
     forms = forms.annotate(
         contact_days=working_day_number(
-            DayNumber(Coalesce("first_contact_on", Value(context.today))), holidays
+            Coalesce("first_contact", Value(day_number(context.today))), holidays
         )
-        - working_day_number(DayNumber(TruncDate("received_at", tzinfo=OSLO)), holidays),
+        - working_day_number(F("received"), holidays),
     )
-    contacted = Q(first_contact_on__isnull=False)
+    contacted = Q(first_contact__isnull=False)
     overdue = Q(
-        first_contact_on__isnull=True,
+        first_contact__isnull=True,
         status=Intake.Status.NEW,
         contact_days__gt=F("promise"),
     )
