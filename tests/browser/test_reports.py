@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from intake.models import Slot, Theme
 from intake.reference import ensure_reference_data
 from reports.demo import seed_report_history
-from tests.factories import PASSWORD, CentreFactory, FacilitatorFactory, StaffFactory
 from tests.conftest import SCREENSHOTS
+from tests.factories import PASSWORD, CentreFactory, FacilitatorFactory, StaffFactory
 from tests.otp import admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
