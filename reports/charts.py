@@ -71,7 +71,10 @@ def svg(table, *, series_labels=None):
     chart_spec = table.chart
     if chart_spec is None or not table.body:
         return ""
-    labels = [row.label for row in table.body]
+    rows = table.body
+    if chart_spec.kind == "hbar":
+        rows = rows[::-1]  # pygal draws the first bar at the bottom; the table reads down
+    labels = [row.label for row in rows]
     height = max(320, 44 * len(labels) + 120) if chart_spec.kind == "hbar" else 400
     chart = _config(chart_spec.kind, height)
     chart.x_labels = labels
@@ -82,7 +85,7 @@ def svg(table, *, series_labels=None):
     )
     drawn = False
     for index, name in zip(chart_spec.columns, series_labels, strict=True):
-        values = [row.cells[index].chart_value() for row in table.body]
+        values = [row.cells[index].chart_value() for row in rows]
         drawn |= any(value is not None for value in values)
         chart.add(str(name), values)
     chart.show_legend = len(chart_spec.columns) > 1
@@ -92,7 +95,7 @@ def svg(table, *, series_labels=None):
     else:
         # Whole numbers on the axis: a count of 2.5 forms means nothing.
         highest = max(
-            (row.cells[i].chart_value() or 0 for row in table.body for i in chart_spec.columns),
+            (row.cells[i].chart_value() or 0 for row in rows for i in chart_spec.columns),
             default=0,
         )
         if highest < 10:
