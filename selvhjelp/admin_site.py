@@ -22,6 +22,28 @@ class SelvhjelpAdminSite(admin.AdminSite):
     site_title = _("Selvhjelp")
     index_title = _("Interest forms, groups and facilitators")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages = []
+
+    def register_page(self, page):
+        """Add a page that belongs to no model (e.g. reports.admin_views.reports_page).
+
+        Apps call this from their AppConfig.ready(). `page` gives `urls(site)`
+        (URL patterns mounted under /admin/), `has_permission(request)`, and
+        `app_entry(request)`: the entry the index and the sidebar list for
+        users who may see the page.
+        """
+        self._pages.append(page)
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        if app_label is None:
+            app_list += [
+                page.app_entry(request) for page in self._pages if page.has_permission(request)
+            ]
+        return app_list
+
     def has_permission(self, request):
         return super().has_permission(request) and not two_factor.needs_verification(request.user)
 
@@ -55,5 +77,6 @@ class SelvhjelpAdminSite(admin.AdminSite):
                 self.admin_view(lambda request: two_factor.backup_codes(request, self)),
                 name="two-factor-backup-codes",
             ),
+            *[pattern for page in self._pages for pattern in page.urls(self)],
             *super().get_urls(),
         ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "intake",
     "groups",
     "facilitators",
+    "reports",
 ]
 
 MIDDLEWARE = [
