@@ -15,7 +15,7 @@ from intake.models import Slot
 from intake.services import message_channel
 from selvhjelp import outbox_keys
 from selvhjelp.dates import clock, iso, local_start
-from selvhjelp.messaging import queue_message
+from selvhjelp.messaging import queue_message, recipient_language
 
 from .models import Group
 
@@ -52,8 +52,8 @@ def queue_welcome(membership):
         .order_by("start")
         .first()
     )
-    # Messages are always in bokmål; the outbox keeps the weekday as text.
-    with translation.override("nb"):
+    # The outbox keeps the weekday as text, in the member's language.
+    with translation.override(recipient_language(intake)):
         weekday = str(Slot.WEEKDAYS[group.weekday][1])
     queue_message(
         centre=group.centre,

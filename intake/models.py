@@ -199,6 +199,10 @@ class Intake(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=20, blank=True)
     consent_language = models.CharField(_("consent text language"), max_length=10, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # The language the person used (a code of settings.LANGUAGES), set when
+    # the form is sent: their emails and SMS are written in it. Bokmål for
+    # forms registered by staff and for those sent before it was kept.
+    language = models.CharField(_("language"), max_length=10, default="nb")
     # Set by the form page; a second POST of the same form finds the first
     # intake. Cleared SUBMISSION_KEY_HOURS later (the job clear_submission_keys).
     submission_key = models.UUIDField(_("submission key"), unique=True, null=True, editable=False)
