@@ -4,6 +4,24 @@ from django.db import migrations, models
 from django.db.models import F
 
 
+# The nynorsk words of the current consent version, as released with the
+# nynorsk form (intake.consent: stored words never change).
+CONSENT_TEXT_NN = (
+    "Eg samtykkjer i at senteret eg har valt, lagrar det eg skriv i dette skjemaet, òg det "
+    "eg fortel om situasjonen min, for å kontakte meg og finne ei gruppe til meg. Berre dei "
+    "tilsette ved senteret kan lese det. Ein nasjonal administrator for nettstaden kan berre "
+    "lese det etter å ha oppgitt ein grunn, og det blir registrert. Eg kan når som helst "
+    "trekkje samtykket tilbake."
+)
+
+
+def store_nynorsk_consent_text(apps, schema_editor):
+    ConsentText = apps.get_model("intake", "ConsentText")
+    ConsentText.objects.get_or_create(
+        version="2026-12", language="nn", defaults={"text": CONSENT_TEXT_NN}
+    )
+
+
 def language_of_the_form(apps, schema_editor):
     """Forms already sent: the language their consent was given in."""
     Intake = apps.get_model("intake", "Intake")
@@ -22,4 +40,5 @@ class Migration(migrations.Migration):
             field=models.CharField(default="nb", max_length=10, verbose_name="language"),
         ),
         migrations.RunPython(language_of_the_form, migrations.RunPython.noop),
+        migrations.RunPython(store_nynorsk_consent_text, migrations.RunPython.noop),
     ]
