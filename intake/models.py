@@ -10,6 +10,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from selvhjelp.errors import RuleError
 from selvhjelp.models import Centre
 
+from .reference import THEME_LABELS
+
 # Self-help groups in the portal are for adults (DOMAIN.md). Only the year of
 # birth is asked: a person is counted as the age they reach in a year.
 ADULT_AGE = 18
@@ -55,7 +57,8 @@ class Theme(models.Model):
         verbose_name_plural = _("themes")
 
     def __str__(self):
-        return self.name
+        # The starting themes in the page's language (intake.reference).
+        return str(THEME_LABELS.get(self.name, self.name))
 
 
 class Slot(models.Model):
