@@ -108,3 +108,15 @@ def test_a_language_the_portal_does_not_offer_falls_back_to_bokmaal(intake):
     assert messaging.recipient_language(object()) == "nb"
     intake.language = "nn"
     assert messaging.recipient_language(intake) == "nn"
+
+
+def test_the_export_shows_the_language_and_the_messages_as_they_were_sent(
+    client, settings, intake_form_data, staff_client
+):
+    intake = send_form(client, settings, {**intake_form_data, "contact_by": "email"}, "nn")
+    staff_client.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+
+    text = staff_client.get(f"/admin/intake/intake/{intake.pk}/export/").content.decode()
+
+    assert "<th>Språk</th><td>Norsk (nynorsk)</td>" in text
+    assert f'<pre lang="nn">Vi har fått interessemeldinga di ({intake.reference})' in text
