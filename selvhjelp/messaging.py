@@ -17,6 +17,8 @@ translation.override("nb"). The context holds where/when/reference values
 only, never why a person is in touch: no health details in any message.
 """
 
+import contextlib
+import hashlib
 import logging
 import re
 import smtplib
@@ -32,7 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
@@ -466,18 +468,44 @@ def reasons_not_to_send(messages):
 PERMANENT_ERRORS = (sms.PermanentSmsError, smtplib.SMTPRecipientsRefused)
 
 
+def delivery_reference(message):
+    """A name for this outbox row that stays the same however often it is sent.
+
+    The row's id and a digest of its de-duplication key: a row written anew
+    after a restore (which can reuse an id) gets another reference. Holds no
+    personal data. The SMS gateway gets it as its reference (idempotency) key.
+    """
+    digest = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:16]
+    return f"selvhjelp-{message.pk}-{digest}"
+
+
+def message_id(message):
+    """The email's Message-ID: the same for every try of one outbox row.
+
+    A send repeated after a worker died mid-send is then recognisably the
+    same email (mail servers and clients may drop the second copy). The
+    domain is MESSAGE_ID_DOMAIN, else that of DEFAULT_FROM_EMAIL.
+    """
+    domain = settings.MESSAGE_ID_DOMAIN
+    if not domain:
+        found = re.search(r"@([^>\s]+)", settings.DEFAULT_FROM_EMAIL)
+        domain = found.group(1) if found else "selvhjelp.local"
+    return f"<{delivery_reference(message)}@{domain}>"
+
+
 def deliver(message):
     """Render `message` and hand it to the email or SMS backend (no bookkeeping)."""
     rendered = render_message(message)
     if message.channel == OutboundMessage.Channel.SMS:
-        sms.send_sms(to=message.recipient, text=rendered.body)
+        reference = delivery_reference(message)
+        sms.send_sms(to=message.recipient, text=rendered.body, reference=reference)
         return
     EmailMessage(
         subject=rendered.subject,
         body=rendered.body,
         to=[message.recipient],
         reply_to=[message.centre.email] if message.centre.email else None,
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={"Auto-Submitted": "auto-generated", "Message-ID": message_id(message)},
     ).send()
 
 
@@ -570,11 +598,63 @@ def _record_failure(message, error, claimed_at):
 
 
 def _finish(message, claimed_at, **values):
-    # Only the holder of the claim may finish the row: a worker whose stale
-    # claim was taken over must not overwrite the newer outcome.
-    OutboundMessage.objects.filter(
-        pk=message.pk, status=OutboundMessage.Status.SENDING, claimed_at=claimed_at
-    ).update(claimed_at=None, **values)
+    """Record the outcome of a send, also across a dropped database connection.
+
+    Only the holder of the claim may finish the row: a worker whose stale
+    claim was taken over must not overwrite the newer outcome. When the
+    connection drops (PostgreSQL restarted, the connection was terminated)
+    the worker reconnects and tries again, with growing pauses, for up to
+    MESSAGES_FINISH_RETRY_SECONDS: a message that went out stays "sending"
+    only if the worker process itself dies, and then goes out again with the
+    same Message-ID or SMS reference (`delivery_reference`).
+    """
+    update = partial(
+        OutboundMessage.objects.filter(
+            pk=message.pk, status=OutboundMessage.Status.SENDING, claimed_at=claimed_at
+        ).update,
+        claimed_at=None,
+        **values,
+    )
+    retry_database(update, what=f"finishing message {message.pk}")
+
+
+# Errors of the connection itself (the server went away, the connection was
+# cut); others (a constraint, a bad query) would fail again the same way.
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def retry_database(work, *, what, give_up_after=None):
+    """Run `work()`; when the database connection drops, reconnect and run it again.
+
+    Pauses 0.5, 1, 2... seconds (at most 10) between tries, for up to
+    `give_up_after` seconds (MESSAGES_FINISH_RETRY_SECONDS), then raises.
+    Only outside a transaction: inside one, what was done before the drop is
+    lost and retrying this step alone would be wrong, so the error is raised.
+    """
+    limit = settings.MESSAGES_FINISH_RETRY_SECONDS if give_up_after is None else give_up_after
+    deadline = time.monotonic() + limit
+    pause = 0.5
+    while True:
+        try:
+            return work()
+        except CONNECTION_ERRORS as error:
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            logger.warning(
+                "Database connection lost while %s (%s); reconnecting in %.1f s",
+                what,
+                type(error).__name__,
+                pause,
+            )
+            _drop_connection()
+            time.sleep(pause)
+            pause = min(pause * 2, 10)
+
+
+def _drop_connection():
+    # The next query opens a new connection.
+    with contextlib.suppress(DatabaseError):
+        connection.close()
 
 
 def _cancel(message_id, reason):

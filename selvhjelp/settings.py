@@ -101,6 +101,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A kept connection is checked before it is used again, so a web process or
+# worker carries on after PostgreSQL restarts instead of failing once.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
@@ -337,6 +340,13 @@ MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=60)
 # A message claimed longer ago than this (the worker died mid-send) is taken
 # over by the sweep. Must be far longer than EMAIL_TIMEOUT and SMS_HTTP_TIMEOUT.
 MESSAGES_STALE_CLAIM_SECONDS = env.int("MESSAGES_STALE_CLAIM_SECONDS", default=10 * 60)
+# A worker whose database connection drops right after a send reconnects and
+# records the outcome, trying for this long (PostgreSQL restarting) before it
+# gives up and leaves the row to the sweep. Keep it below the stale claim time.
+MESSAGES_FINISH_RETRY_SECONDS = env.int("MESSAGES_FINISH_RETRY_SECONDS", default=5 * 60)
+# The domain of each email's Message-ID (<selvhjelp-<row>-<digest>@domain>);
+# empty: the domain of DEFAULT_FROM_EMAIL.
+MESSAGE_ID_DOMAIN = env.str("MESSAGE_ID_DOMAIN", default="")
 # The daily digest counts interest forms still "new" this many days after they came in.
 DIGEST_UNCONTACTED_DAYS = env.int("DIGEST_UNCONTACTED_DAYS", default=3)
 # Reminders go out this many days before, counted in Oslo dates at the
