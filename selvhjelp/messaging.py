@@ -718,20 +718,22 @@ def _ensure_may_handle(actor, messages):
         raise PermissionDenied
 
 
+# What staff may send again: failed messages, and those held after a restore.
+SENDABLE_AGAIN = (OutboundMessage.Status.FAILED, OutboundMessage.Status.HELD)
+
+
 @transaction.atomic
 def resend_messages(*, messages, actor):
-    """Try failed messages again from the start, sent right after commit.
+    """Send failed or held messages again from the start, right after commit.
 
-    `messages` is a queryset; rows that did not fail are left alone. Raises
-    MessageError when none of them failed. Returns the number put back.
+    `messages` is a queryset; rows neither failed nor held are left alone.
+    Raises MessageError when there is none of those. Returns the number put back.
     """
     _ensure_may_handle(actor, messages)
-    failed = OutboundMessage.objects.filter(
-        pk__in=messages.values("pk"), status=OutboundMessage.Status.FAILED
-    )
-    ids = list(failed.values_list("pk", flat=True))
+    chosen = OutboundMessage.objects.filter(pk__in=messages.values("pk"), status__in=SENDABLE_AGAIN)
+    ids = list(chosen.values_list("pk", flat=True))
     # Conditional on the status: a row changed meanwhile is left alone.
-    count = OutboundMessage.objects.filter(pk__in=ids, status=OutboundMessage.Status.FAILED).update(
+    count = OutboundMessage.objects.filter(pk__in=ids, status__in=SENDABLE_AGAIN).update(
         status=OutboundMessage.Status.PENDING,
         attempts=0,
         due_at=timezone.now(),
@@ -739,25 +741,64 @@ def resend_messages(*, messages, actor):
         last_error="",
     )
     if not count:
-        raise MessageError(_("None of the chosen messages has failed, so none was sent again."))
+        raise MessageError(
+            _("None of the chosen messages has failed or is held, so none was sent again.")
+        )
     for message_id in ids:
         transaction.on_commit(partial(_send_soon, message_id))
-    logger.info("User %s put %d failed messages back in the queue", actor.pk, count)
+    logger.info("User %s put %d failed or held messages back in the queue", actor.pk, count)
     return count
 
 
 @transaction.atomic
 def cancel_messages(*, messages, actor):
-    """Stop failed or waiting messages from being sent; returns the number cancelled.
+    """Stop failed, waiting or held messages from being sent; returns the number cancelled.
 
-    Raises MessageError when none of them was failed or waiting.
+    Raises MessageError when none of them was failed, waiting or held.
     """
     _ensure_may_handle(actor, messages)
     cancelled = OutboundMessage.objects.filter(
         pk__in=messages.values("pk"),
-        status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.FAILED],
+        status__in=[
+            OutboundMessage.Status.PENDING,
+            OutboundMessage.Status.FAILED,
+            OutboundMessage.Status.HELD,
+        ],
     ).update(status=OutboundMessage.Status.CANCELLED, claimed_at=None)
     if not cancelled:
         raise MessageError(_("Only messages that failed or wait to be sent can be cancelled."))
     logger.info("User %s cancelled %d messages", actor.pk, cancelled)
     return cancelled
+
+
+# --- After a restore ------------------------------------------------------------
+
+HELD_AFTER_RESTORE = (
+    "Held after a restore on %s: it was due or being sent when the backup was "
+    "taken and may have gone out already. Send it again or do not send it."
+)
+
+
+@transaction.atomic
+def hold_after_restore(*, now=None):
+    """Hold every message that may have gone out since the backup was taken.
+
+    Run right after restoring a backup, before any worker starts (the
+    `after_restore` command). A row that was waiting and is due by now, or
+    was being sent, may have been sent by the live system after the backup
+    was taken, and the restore has forgotten that; such rows become "held"
+    and nothing sends them until staff choose, in the admin, to send them
+    again or not at all (`resend_messages`, `cancel_messages`). Rows due
+    later were never sent and keep waiting. Safe to run twice. Returns
+    {status it had: number held}.
+    """
+    now = now or timezone.now()
+    candidates = OutboundMessage.objects.select_for_update().filter(
+        Q(status=OutboundMessage.Status.PENDING, due_at__lte=now)
+        | Q(status=OutboundMessage.Status.SENDING)
+    )
+    counts = Counter(candidates.values_list("status", flat=True))
+    note = HELD_AFTER_RESTORE % timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+    held = candidates.update(status=OutboundMessage.Status.HELD, claimed_at=None, last_error=note)
+    logger.warning("After a restore: %d messages held for staff to review", held)
+    return dict(counts)

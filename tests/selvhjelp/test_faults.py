@@ -109,3 +109,84 @@ def test_finishing_inside_a_transaction_is_not_retried(centre, monkeypatch):
     with pytest.raises(messaging.OperationalError), transaction.atomic():
         messaging.retry_database(database_down, what="a test")
     assert tries == [1]
+
+
+# --- A restore ------------------------------------------------------------------------
+
+
+def pg_command(program, *args):
+    import subprocess
+
+    db = connection.settings_dict
+    command = [program, "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"], "-d", db["NAME"]]
+    subprocess.run([*command, *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_a_restored_snapshot_sends_nothing_again_without_a_staff_decision(
+    celery_worker, centre, staff, staff_client, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from selvhjelp.tasks import run_job
+
+    # The backup is taken while three messages wait, one is being sent and
+    # one is due only tomorrow.
+    now = timezone.now()
+    soon = now + timedelta(hours=1)  # not enqueued on commit; made due below
+    waiting = [write(centre, f"wait:{n}", f"p{n}@example.org", due_at=soon) for n in range(3)]
+    half_sent = write(centre, "half", "half@example.org", due_at=soon)
+    OutboundMessage.objects.update(due_at=now)
+    OutboundMessage.objects.filter(pk=half_sent.pk).update(status="sending", claimed_at=now)
+    tomorrow = write(centre, "later", "later@example.org", due_at=now + timedelta(days=1))
+    dump = tmp_path / "outbox.dump"
+    pg_command("pg_dump", "-Fc", "--data-only", "-t", "selvhjelp_outboundmessage", "-f", str(dump))
+    # The live system then sends them all.
+    OutboundMessage.objects.filter(pk=half_sent.pk).update(status="pending")
+    assert messaging.send_due_messages() == {"sent": 4}
+    mail.outbox.clear()
+    # Disaster: the database is restored from the backup.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE selvhjelp_outboundmessage")
+    pg_command("pg_restore", "--data-only", str(dump))
+    assert OutboundMessage.objects.filter(status="pending").count() == 4
+
+    call_command("after_restore", stdout=open(tmp_path / "out.txt", "w"))  # noqa: SIM115
+    assert "Held 4 messages (3 waiting and due, 1 being sent)" in (tmp_path / "out.txt").read_text()
+    held = OutboundMessage.objects.filter(status="held")
+    assert set(held.values_list("pk", flat=True)) == {m.pk for m in [*waiting, half_sent]}
+    assert OutboundMessage.objects.get(pk=tomorrow.pk).status == "pending"
+    # Beat's sweeps on a real worker, much later: nothing held goes out.
+    OutboundMessage.objects.filter(status="held").update(due_at=now - timedelta(hours=2))
+    for _ in range(2):
+        run_job.apply_async(("send_due_messages",), ignore_result=False).get(timeout=20)
+    assert mail.outbox == []
+    # Staff review them: one is sent, the rest dropped.
+    url = "/admin/selvhjelp/outboundmessage/"
+    page = staff_client.get(url + "?status=held").content.decode()
+    assert "Holdt tilbake etter gjenoppretting" in page and "half@example.org" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            url + "?status=held",
+            {"action": "send_again", "_selected_action": [waiting[0].pk], "index": "0"},
+        )
+    staff_client.post(
+        url + "?status=held",
+        {"action": "cancel", "_selected_action": [m.pk for m in waiting[1:]], "index": "0"},
+    )
+    wait_for(lambda: OutboundMessage.objects.get(pk=waiting[0].pk).status == "sent")
+    assert [email.to for email in mail.outbox] == [["p0@example.org"]]
+    assert OutboundMessage.objects.filter(status="cancelled").count() == 2
+    assert OutboundMessage.objects.get(pk=half_sent.pk).status == "held"
+
+
+def test_holding_after_a_restore_twice_changes_nothing_more(centre):
+    write(centre, "due", due_at=timezone.now() + timedelta(hours=1))
+    OutboundMessage.objects.update(due_at=timezone.now())
+    assert messaging.hold_after_restore() == {"pending": 1}
+    assert messaging.hold_after_restore() == {}
