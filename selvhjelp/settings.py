@@ -222,6 +222,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis (restarted, failed over) reconnects for ever
+# instead of exiting, and gives back the tasks it held without acknowledging
+# them (acks_late), so Redis hands them out again: nothing waits for a
+# supervisor to restart the worker. Tasks are safe to run twice.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A send under way when Redis goes is left to finish (cancelling it could
+# kill it between delivery and recording it); its task message may come
+# again later, and the row's claim then sends nothing twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A worker killed mid-task (acks_late): Redis gives its task to another
+# worker after this many seconds. The sweep covers sends sooner than that.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A periodic job that fails because the database is unreachable runs again
+# this often, this many times (two hours), so an outage delays it by minutes.
+JOB_RETRY_SECONDS = env.int("JOB_RETRY_SECONDS", default=120)
+JOB_RETRY_MAX_TRIES = env.int("JOB_RETRY_MAX_TRIES", default=60)
 # Every periodic job, in one place. Times are Europe/Oslo (CELERY_TIMEZONE).
 # Each entry runs a job of selvhjelp.jobs (also `manage.py run_job <name>`);
 # a job that finds nothing to do does nothing, so running one twice is safe.

@@ -12,7 +12,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from selvhjelp import messaging
@@ -190,3 +190,56 @@ def test_holding_after_a_restore_twice_changes_nothing_more(centre):
     OutboundMessage.objects.update(due_at=timezone.now())
     assert messaging.hold_after_restore() == {"pending": 1}
     assert messaging.hold_after_restore() == {}
+
+
+# --- Jobs missed in an outage ------------------------------------------------------
+
+
+def test_a_job_that_failed_while_the_database_was_down_runs_again_within_minutes(
+    celery_worker, centre, staff, settings, monkeypatch, caplog
+):
+    from selvhjelp import jobs
+    from selvhjelp.tasks import run_job
+
+    caplog.set_level(logging.WARNING, logger="selvhjelp")
+    settings.JOB_RETRY_SECONDS = 1
+    jobs.registered_jobs()
+    digest = jobs._JOBS["staff_digest"]
+    calls = []
+
+    def digest_after_an_outage():
+        calls.append(time.monotonic())
+        if len(calls) < 3:  # the database is down for the first two runs
+            raise OperationalError("connection to server failed: Connection refused")
+        return digest()
+
+    monkeypatch.setitem(jobs._JOBS, "staff_digest", digest_after_an_outage)
+    message = write(centre, "failed-one")
+    OutboundMessage.objects.filter(pk=message.pk).update(status="failed")
+    run_job.apply_async(("staff_digest",), expires=60)
+    wait_for(lambda: OutboundMessage.objects.filter(message_type="staff_digest").exists())
+    assert len(calls) == 3
+    assert 0.9 < calls[1] - calls[0] < 10 and 0.9 < calls[2] - calls[1] < 10
+    assert "Job staff_digest failed: the database is unreachable" in caplog.text
+    assert [m.recipient for m in OutboundMessage.objects.filter(message_type="staff_digest")] == [
+        staff.email
+    ]
+
+
+def test_the_sweep_is_not_retried_the_next_minute_is_its_retry(celery_worker, monkeypatch):
+    from selvhjelp import jobs
+    from selvhjelp.tasks import run_job
+
+    jobs.registered_jobs()
+    calls = []
+
+    def sweep_while_down():
+        calls.append(1)
+        raise OperationalError("connection to server failed")
+
+    monkeypatch.setitem(jobs._JOBS, "send_due_messages", sweep_while_down)
+    result = run_job.apply_async(("send_due_messages",), ignore_result=False)
+    with pytest.raises(OperationalError):
+        result.get(timeout=20)
+    time.sleep(1.5)
+    assert calls == [1]
