@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # A view that loses the database answers 503 (the form keeps what was typed).
+    "selvhjelp.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "selvhjelp.urls"
