@@ -32,6 +32,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
@@ -534,6 +535,8 @@ def send_message(*, message_id, checked=None):
     (reasons_not_to_send) with its batch a moment ago. It is then claimed only
     if no one has tried it since (same `attempts`), and not read again.
     """
+    if checked is None and restore_guard():
+        return None
     claimed_at = timezone.now()
     claim = _claimable(claimed_at).filter(pk=message_id)
     if checked is not None:
@@ -680,6 +683,7 @@ def send_due_messages(*, batch_size=100, time_budget=None):
     failed: whether that send went out is unknown.
     """
     started = time.monotonic()
+    restored = restore_guard()
     now = timezone.now()
     abandoned = OutboundMessage.objects.filter(
         status=OutboundMessage.Status.SENDING,
@@ -691,6 +695,8 @@ def send_due_messages(*, batch_size=100, time_budget=None):
         last_error="The worker stopped while sending; the message may not have gone out.",
     )
     outcomes = Counter({"abandoned": abandoned} if abandoned else {})
+    if restored:
+        outcomes["held_after_restore"] = restored
     while True:
         batch = list(
             _claimable(timezone.now()).select_related("centre").order_by("due_at")[:batch_size]
@@ -793,6 +799,7 @@ def hold_after_restore(*, now=None):
     {status it had: number held}.
     """
     now = now or timezone.now()
+    _remember_sequence(_outbox_sequence())
     candidates = OutboundMessage.objects.select_for_update().filter(
         Q(status=OutboundMessage.Status.PENDING, due_at__lte=now)
         | Q(status=OutboundMessage.Status.SENDING)
@@ -802,3 +809,64 @@ def hold_after_restore(*, now=None):
     held = candidates.update(status=OutboundMessage.Status.HELD, claimed_at=None, last_error=note)
     logger.warning("After a restore: %d messages held for staff to review", held)
     return dict(counts)
+
+
+# A safety net for a restore done without `after_restore`: the outbox's id
+# sequence only ever grows, except when a backup is restored (pg_dump keeps
+# its value). Its highest value seen is kept outside the database, in the
+# cache (Redis); finding the sequence below it, the sweep or a send task
+# holds what `after_restore` would have held, before anything is sent.
+SEQUENCE_KEY = "outbox:highest-id:{database}"
+
+
+def _outbox_sequence():
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')), 0)",
+            [OutboundMessage._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+def _sequence_key():
+    return SEQUENCE_KEY.format(database=connection.settings_dict["NAME"])
+
+
+def _remember_sequence(value):
+    if value is None:
+        return
+    with contextlib.suppress(Exception):  # the cache (Redis) is down: nothing to compare
+        cache.set(_sequence_key(), value, None)
+
+
+def restore_guard():
+    """Hold messages at once if the database was restored from a backup; the number held.
+
+    One query and one cache read. With MESSAGES_RESTORE_GUARD off, on SQLite,
+    or when the cache was emptied (Redis restarted without its data) it finds
+    nothing: `after_restore`, in the runbook, is the rule; this is the net.
+    """
+    if not settings.MESSAGES_RESTORE_GUARD:
+        return 0
+    current = _outbox_sequence()
+    if current is None:
+        return 0
+    try:
+        highest = cache.get(_sequence_key())
+    except Exception:
+        return 0
+    if highest is not None and current < highest:
+        held = sum(hold_after_restore().values())
+        logger.error(
+            "The outbox's id sequence went back from %d to %d: a backup was restored "
+            "without after_restore. %d messages are held for staff to review.",
+            highest,
+            current,
+            held,
+        )
+        return held or 0
+    if highest is None or current > highest:
+        _remember_sequence(current)
+    return 0

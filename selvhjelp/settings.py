@@ -363,6 +363,10 @@ MESSAGES_STALE_CLAIM_SECONDS = env.int("MESSAGES_STALE_CLAIM_SECONDS", default=1
 # records the outcome, trying for this long (PostgreSQL restarting) before it
 # gives up and leaves the row to the sweep. Keep it below the stale claim time.
 MESSAGES_FINISH_RETRY_SECONDS = env.int("MESSAGES_FINISH_RETRY_SECONDS", default=5 * 60)
+# After a restore: the sweep and each send compare the outbox's id sequence
+# with the highest value seen (kept in Redis) and hold everything due when it
+# went back, in case `after_restore` was not run (see the README's runbook).
+MESSAGES_RESTORE_GUARD = env.bool("MESSAGES_RESTORE_GUARD", default=True)
 # The domain of each email's Message-ID (<selvhjelp-<row>-<digest>@domain>);
 # empty: the domain of DEFAULT_FROM_EMAIL.
 MESSAGE_ID_DOMAIN = env.str("MESSAGE_ID_DOMAIN", default="")

@@ -243,3 +243,40 @@ def test_the_sweep_is_not_retried_the_next_minute_is_its_retry(celery_worker, mo
         result.get(timeout=20)
     time.sleep(1.5)
     assert calls == [1]
+
+
+def test_a_restore_without_after_restore_is_noticed_and_nothing_is_sent_again(
+    celery_worker, centre, tmp_path, caplog
+):
+    from selvhjelp.tasks import run_job, send_message
+
+    caplog.set_level(logging.WARNING, logger="selvhjelp")
+    now = timezone.now()
+    soon = now + timedelta(hours=1)
+    waiting = [write(centre, f"wait:{n}", f"p{n}@example.org", due_at=soon) for n in range(2)]
+    OutboundMessage.objects.update(due_at=now)
+    dump = tmp_path / "outbox.dump"
+    pg_command("pg_dump", "-Fc", "--data-only", "-t", "selvhjelp_outboundmessage", "-f", str(dump))
+    # The live system sends them, and writes and sends more.
+    run_job.apply_async(("send_due_messages",), ignore_result=False).get(timeout=20)
+    for n in range(3):
+        with transaction.atomic():
+            write(centre, f"more:{n}", f"more{n}@example.org")
+    wait_for(lambda: OutboundMessage.objects.filter(status="sent").count() == 5)
+    mail.outbox.clear()
+    # Restored, and the workers carry on as if nothing happened (no after_restore).
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE selvhjelp_outboundmessage")
+    pg_command("pg_restore", "--data-only", str(dump))
+    # A stale task of the old queue, then beat's sweep.
+    assert send_message.apply_async((waiting[0].pk,), ignore_result=False).get(timeout=20) is None
+    summary = run_job.apply_async(("send_due_messages",), ignore_result=False).get(timeout=20)
+    assert mail.outbox == []
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"held"}
+    assert summary == {}
+    assert "a backup was restored without after_restore. 2 messages are held" in caplog.text
+    # New forms after the restore are sent as ever.
+    with transaction.atomic():
+        fresh = write(centre, "after", "after@example.org")
+    wait_for(lambda: OutboundMessage.objects.get(pk=fresh.pk).status == "sent")
+    assert [email.to for email in mail.outbox] == [["after@example.org"]]
