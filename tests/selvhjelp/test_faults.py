@@ -280,3 +280,16 @@ def test_a_restore_without_after_restore_is_noticed_and_nothing_is_sent_again(
         fresh = write(centre, "after", "after@example.org")
     wait_for(lambda: OutboundMessage.objects.get(pk=fresh.pk).status == "sent")
     assert [email.to for email in mail.outbox] == [["after@example.org"]]
+
+
+def test_the_digest_tells_staff_of_held_messages(centre, staff):
+    from selvhjelp import jobs
+
+    write(centre, "due", due_at=timezone.now() + timedelta(hours=1))
+    OutboundMessage.objects.update(due_at=timezone.now())
+    messaging.hold_after_restore()
+    jobs.staff_digest()
+    digest = OutboundMessage.objects.get(message_type="staff_digest")
+    assert digest.context["held_messages"] == 1
+    body = messaging.render_message(digest).body
+    assert "1 melding ble holdt tilbake etter at databasen ble gjenopprettet" in body
