@@ -99,6 +99,9 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Due or being sent when a backup was restored: it may have gone out
+        # already, so it waits for staff to send or drop it (after_restore).
+        HELD = "held", _("Held after a restore")
 
     centre = models.ForeignKey(
         Centre,

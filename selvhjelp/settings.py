@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # A view that loses the database answers 503 (the form keeps what was typed).
+    "selvhjelp.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "selvhjelp.urls"
@@ -101,6 +103,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A kept connection is checked before it is used again, so a web process or
+# worker carries on after PostgreSQL restarts instead of failing once.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
@@ -219,6 +224,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis (restarted, failed over) reconnects for ever
+# instead of exiting, and gives back the tasks it held without acknowledging
+# them (acks_late), so Redis hands them out again: nothing waits for a
+# supervisor to restart the worker. Tasks are safe to run twice.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A send under way when Redis goes is left to finish (cancelling it could
+# kill it between delivery and recording it); its task message may come
+# again later, and the row's claim then sends nothing twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A worker killed mid-task (acks_late): Redis gives its task to another
+# worker after this many seconds. The sweep covers sends sooner than that.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A periodic job that fails because the database is unreachable runs again
+# this often, this many times (two hours), so an outage delays it by minutes.
+JOB_RETRY_SECONDS = env.int("JOB_RETRY_SECONDS", default=120)
+JOB_RETRY_MAX_TRIES = env.int("JOB_RETRY_MAX_TRIES", default=60)
 # Every periodic job, in one place. Times are Europe/Oslo (CELERY_TIMEZONE).
 # Each entry runs a job of selvhjelp.jobs (also `manage.py run_job <name>`);
 # a job that finds nothing to do does nothing, so running one twice is safe.
@@ -337,6 +359,17 @@ MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=60)
 # A message claimed longer ago than this (the worker died mid-send) is taken
 # over by the sweep. Must be far longer than EMAIL_TIMEOUT and SMS_HTTP_TIMEOUT.
 MESSAGES_STALE_CLAIM_SECONDS = env.int("MESSAGES_STALE_CLAIM_SECONDS", default=10 * 60)
+# A worker whose database connection drops right after a send reconnects and
+# records the outcome, trying for this long (PostgreSQL restarting) before it
+# gives up and leaves the row to the sweep. Keep it below the stale claim time.
+MESSAGES_FINISH_RETRY_SECONDS = env.int("MESSAGES_FINISH_RETRY_SECONDS", default=5 * 60)
+# After a restore: the sweep and each send compare the outbox's id sequence
+# with the highest value seen (kept in Redis) and hold everything due when it
+# went back, in case `after_restore` was not run (see the README's runbook).
+MESSAGES_RESTORE_GUARD = env.bool("MESSAGES_RESTORE_GUARD", default=True)
+# The domain of each email's Message-ID (<selvhjelp-<row>-<digest>@domain>);
+# empty: the domain of DEFAULT_FROM_EMAIL.
+MESSAGE_ID_DOMAIN = env.str("MESSAGE_ID_DOMAIN", default="")
 # The daily digest counts interest forms still "new" this many days after they came in.
 DIGEST_UNCONTACTED_DAYS = env.int("DIGEST_UNCONTACTED_DAYS", default=3)
 # Reminders go out this many days before, counted in Oslo dates at the
