@@ -1,5 +1,7 @@
 """Workflows around interest forms."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -46,6 +48,8 @@ def submit_intake(
         existing = Intake.objects.filter(submission_key=submission_key).first()
         if existing:
             return existing
+    if first := identical_submission(centre, name, birth_year, email, phone):
+        return first
     if not centre.active:
         raise IntakeError(_("This centre does not take new interest forms right now."))
     if not (confirmed_adult and is_adult(birth_year, timezone.localdate())):
@@ -91,6 +95,32 @@ def submit_intake(
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
+
+
+# A form sent again with the same answers this soon is the same form (the
+# page reloaded with a new submission key after Back, a second tab...).
+IDENTICAL_WITHIN = timedelta(hours=24)
+
+
+def identical_submission(centre, name, birth_year, email, phone):
+    """The first form of the last 24 hours with the same centre, name, birth year and contacts.
+
+    One query. submit_intake returns it instead of saving a second form and
+    sending a second receipt. The name compares without case or extra spaces.
+    """
+    return (
+        Intake.objects.filter(
+            centre=centre,
+            name__iexact=" ".join(str(name).split()),
+            birth_year=birth_year,
+            email__iexact=email or "",
+            phone=phone or "",
+            created_at__gte=timezone.now() - IDENTICAL_WITHIN,
+            anonymised_at__isnull=True,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def message_channel(intake):
