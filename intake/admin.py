@@ -207,7 +207,25 @@ class ContactAttemptForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("kind") == ContactAttempt.Kind.NOTE and not cleaned.get("note", "").strip():
             self.add_error("note", _("Write the note before saving it."))
+        if cleaned.get("note", "").strip() and not cleaned.get("kind"):
+            # A note typed without choosing what happened is kept, never dropped.
+            self.add_error("kind", _("Choose what happened, so the note can be saved."))
         return cleaned
+
+
+class ContactAttemptAndStatusForm(ContactAttemptForm):
+    """The same entry on a new form, with "mark as contacted" ticked: the common case."""
+
+    mark_contacted = forms.BooleanField(
+        label=_("Mark as contacted at the same time"),
+        required=False,
+        initial=True,
+        help_text=_("Untick when you did not reach the person."),
+    )
+
+    def has_changed(self):
+        # The ticked box alone is no entry; an entry is what happened, or a note.
+        return bool(self.changed_data and set(self.changed_data) - {"mark_contacted"})
 
 
 class StatusReasonForm(forms.Form):
@@ -325,6 +343,13 @@ class NewContactAttemptInline(admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # On a new form, logging the call and marking it contacted is one step.
+        if obj is not None and obj.status == Status.NEW:
+            kwargs["form"] = ContactAttemptAndStatusForm
+            kwargs["fields"] = ["kind", "note", "mark_contacted"]
+        return super().get_formset(request, obj, **kwargs)
 
 
 # --- Interest forms -----------------------------------------------------------
@@ -557,11 +582,12 @@ class IntakeAdmin(CentreScopedAdmin):
             return super().save_formset(request, form, formset, change)
         # The admin's change message reads these three lists.
         formset.new_objects = [
-            services.record_contact_attempt(
+            services.log_contact(
                 intake=form.instance,
                 kind=entry.cleaned_data["kind"],
                 note=entry.cleaned_data.get("note", ""),
                 actor=request.user,
+                mark_contacted=entry.cleaned_data.get("mark_contacted", False),
             )
             for entry in formset.forms
             if entry.has_changed() and entry.is_valid()

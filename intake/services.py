@@ -225,6 +225,21 @@ def record_contact_attempt(*, intake, kind, note="", actor):
     )
 
 
+@transaction.atomic
+def log_contact(*, intake, kind, note="", actor, mark_contacted=False):
+    """Log a call or note and, when `mark_contacted`, mark a new form contacted: one step.
+
+    Both or neither: a status that cannot change leaves no half-done log.
+    Marking is skipped (not refused) when the form is no longer new, as when
+    a colleague marked it meanwhile. Returns the ContactAttempt.
+    """
+    attempt = record_contact_attempt(intake=intake, kind=kind, note=note, actor=actor)
+    intake.refresh_from_db(fields=["status", "status_changed_at"])
+    if mark_contacted and intake.status == Intake.Status.NEW:
+        change_intake_status(intake=intake, to=Intake.Status.CONTACTED, actor=actor)
+    return attempt
+
+
 # Fields staff may correct after talking to the person; everything else is
 # either what the person answered (kept as given) or kept by the system.
 EDITABLE_FIELDS = ("centre", "name", "email", "phone", "contact_by", "gender", "format", "kind")
