@@ -314,10 +314,12 @@ class IntakeForm(forms.Form):
                         "so the centre can reach you."
                     ),
                 )
-            elif contact_by in (Intake.ContactBy.PHONE, Intake.ContactBy.SMS) and not phone:
+            elif contact_by == Intake.ContactBy.PHONE and not phone:
                 self.add_error(
                     "phone", _("You chose to be contacted by phone. Write your mobile number.")
                 )
+            elif contact_by == Intake.ContactBy.SMS and not phone:
+                self.add_error("phone", _("You chose to get an SMS. Write your mobile number."))
             elif contact_by == Intake.ContactBy.EMAIL and not email:
                 self.add_error(
                     "email", _("You chose to be contacted by email. Write your email address.")

@@ -34,6 +34,8 @@ def submit_intake(
     kind=Intake.Kind.ANY,
     availability=(),
     submission_key=None,
+    source=Intake.Source.WEB,
+    consent_taken_by=None,
 ):
     """Save an interest form and write its confirmation to the outbox, atomically.
 
@@ -41,8 +43,11 @@ def submit_intake(
     intake saved the first time instead of a second one. Raises IntakeError
     when a rule of the portal is broken, whatever the form checked before.
     `applying_for_self` is checked, not stored: every form is about the
-    person who sends it. The consent is stored with the version of its text
-    and the language the form was in (intake.consent).
+    person who sends it. Staff registering a person who phoned pass
+    `source=Intake.Source.PHONE` and themselves as `consent_taken_by` (the
+    person consented on the phone); the person gets the same receipt. The
+    consent is stored with the version of its text and the language the
+    form was in (intake.consent).
     """
     if submission_key:
         existing = Intake.objects.filter(submission_key=submission_key).first()
@@ -84,6 +89,8 @@ def submit_intake(
                 consent_language=form_language(),
                 consent_given_at=timezone.now(),
                 submission_key=submission_key,
+                source=source,
+                consent_taken_by=consent_taken_by,
             )
     except IntegrityError:
         twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
