@@ -30,6 +30,28 @@ class IntakeConfig(AppConfig):
         TODAY_SECTIONS.extend(
             [
                 TodaySection(
+                    key="new-forms",
+                    title=_("New interest forms nobody has contacted"),
+                    order=10,
+                    load=selectors.new_forms_section,
+                    empty=_("Everyone who sent a form has been contacted."),
+                ),
+                TodaySection(
+                    key="ready",
+                    title=_("People ready for a group"),
+                    order=20,
+                    load=selectors.ready_section,
+                    empty=_("Nobody is waiting for a group."),
+                    template="admin/today/ready.html",
+                ),
+                TodaySection(
+                    key="withdrawals",
+                    title=_("Withdrawn since your last visit"),
+                    order=90,
+                    load=selectors.withdrawals_section,
+                    empty=_("Nobody has withdrawn since your last visit."),
+                ),
+                TodaySection(
                     key="erasure-requests",
                     title=_("Erasure asked for by a colleague: confirm it"),
                     order=15,

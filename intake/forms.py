@@ -84,8 +84,10 @@ def contact_errors(data):
                 ),
             )
         ]
-    if contact_by in (Intake.ContactBy.PHONE, Intake.ContactBy.SMS) and not phone:
+    if contact_by == Intake.ContactBy.PHONE and not phone:
         return [("phone", _("You chose to be contacted by phone. Write your mobile number."))]
+    if contact_by == Intake.ContactBy.SMS and not phone:
+        return [("phone", _("You chose to get an SMS. Write your mobile number."))]
     if contact_by == Intake.ContactBy.EMAIL and not email:
         return [("email", _("You chose to be contacted by email. Write your email address."))]
     return []

@@ -147,6 +147,10 @@ class Intake(models.Model):
         SMS = "sms", _("SMS")
         EMAIL = "email", _("Email")
 
+    class Source(models.TextChoices):
+        WEB = "web", _("The web form")
+        PHONE = "phone", _("By phone, registered by staff")
+
     OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.WAITING]
     # Which status may follow which; withdrawn and closed end the intake.
     TRANSITIONS = {
@@ -199,6 +203,29 @@ class Intake(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=20, blank=True)
     consent_language = models.CharField(_("consent text language"), max_length=10, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # How the form came in: sent by the person, or filled in by staff while
+    # the person was on the phone (who took the consent is kept then).
+    source = models.CharField(
+        _("received by"), max_length=10, choices=Source.choices, default=Source.WEB
+    )
+    consent_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent taken by phone by"),
+    )
+    # The form this one was merged into (the same person twice); this one is
+    # closed and keeps its own history.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
     # Set by the form page; a second POST of the same form finds the first
     # intake. Cleared SUBMISSION_KEY_HOURS later (the job clear_submission_keys).
     submission_key = models.UUIDField(_("submission key"), unique=True, null=True, editable=False)

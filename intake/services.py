@@ -1,5 +1,7 @@
 """Workflows around interest forms."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -33,6 +35,8 @@ def submit_intake(
     kind=Intake.Kind.ANY,
     availability=(),
     submission_key=None,
+    source=Intake.Source.WEB,
+    consent_taken_by=None,
 ):
     """Save an interest form and write its confirmation to the outbox, atomically.
 
@@ -40,13 +44,18 @@ def submit_intake(
     intake saved the first time instead of a second one. Raises IntakeError
     when a rule of the portal is broken, whatever the form checked before.
     `applying_for_self` is checked, not stored: every form is about the
-    person who sends it. The consent is stored with the version of its text
-    and the language the form was in (intake.consent).
+    person who sends it. Staff registering a person who phoned pass
+    `source=Intake.Source.PHONE` and themselves as `consent_taken_by` (the
+    person consented on the phone); the person gets the same receipt. The
+    consent is stored with the version of its text and the language the
+    form was in (intake.consent).
     """
     if submission_key:
         existing = Intake.objects.filter(submission_key=submission_key).first()
         if existing:
             return existing
+    if first := identical_submission(centre, name, birth_year, email, phone):
+        return first
     if not centre.active:
         raise IntakeError(_("This centre does not take new interest forms right now."))
     if not (confirmed_adult and is_adult(birth_year, timezone.localdate())):
@@ -81,6 +90,8 @@ def submit_intake(
                 consent_language=form_language(),
                 consent_given_at=timezone.now(),
                 submission_key=submission_key,
+                source=source,
+                consent_taken_by=consent_taken_by,
             )
     except IntegrityError:
         twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
@@ -92,6 +103,32 @@ def submit_intake(
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
+
+
+# A form sent again with the same answers this soon is the same form (the
+# page reloaded with a new submission key after Back, a second tab...).
+IDENTICAL_WITHIN = timedelta(hours=24)
+
+
+def identical_submission(centre, name, birth_year, email, phone):
+    """The first form of the last 24 hours with the same centre, name, birth year and contacts.
+
+    One query. submit_intake returns it instead of saving a second form and
+    sending a second receipt. The name compares without case or extra spaces.
+    """
+    return (
+        Intake.objects.filter(
+            centre=centre,
+            name__iexact=" ".join(str(name).split()),
+            birth_year=birth_year,
+            email__iexact=email or "",
+            phone=phone or "",
+            created_at__gte=timezone.now() - IDENTICAL_WITHIN,
+            anonymised_at__isnull=True,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def message_channel(intake):
@@ -194,6 +231,21 @@ def record_contact_attempt(*, intake, kind, note="", actor):
     return ContactAttempt.objects.create(
         intake=intake, kind=kind, note=note, by=actor, at=timezone.now()
     )
+
+
+@transaction.atomic
+def log_contact(*, intake, kind, note="", actor, mark_contacted=False):
+    """Log a call or note and, when `mark_contacted`, mark a new form contacted: one step.
+
+    Both or neither: a status that cannot change leaves no half-done log.
+    Marking is skipped (not refused) when the form is no longer new, as when
+    a colleague marked it meanwhile. Returns the ContactAttempt.
+    """
+    attempt = record_contact_attempt(intake=intake, kind=kind, note=note, actor=actor)
+    intake.refresh_from_db(fields=["status", "status_changed_at"])
+    if mark_contacted and intake.status == Intake.Status.NEW:
+        change_intake_status(intake=intake, to=Intake.Status.CONTACTED, actor=actor)
+    return attempt
 
 
 # Fields staff may correct after talking to the person; everything else is

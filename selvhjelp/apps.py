@@ -12,3 +12,14 @@ class SelvhjelpConfig(AppConfig):
         # add to the core (message types, digest counts, audited models) in
         # their own ready().
         from . import checks, login_security  # noqa: F401
+        from .today import TODAY_SECTIONS, TodaySection, failed_messages_section
+
+        TODAY_SECTIONS.append(
+            TodaySection(
+                key="failed-messages",
+                title=_("Messages that could not be sent"),
+                order=60,
+                load=failed_messages_section,
+                empty=_("Every message has been sent, or is on its way."),
+            )
+        )
