@@ -1,4 +1,5 @@
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -167,6 +168,11 @@ class Intake(models.Model):
     )
     reference = models.CharField(
         _("reference"), max_length=7, unique=True, default=new_reference, editable=False
+    )
+    # What the withdrawal link in the receipt names (signed, intake.retention):
+    # random, so a link tells nothing of how many forms exist.
+    withdrawal_key = models.UUIDField(
+        _("withdrawal key"), unique=True, default=uuid.uuid4, editable=False
     )
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("email"), blank=True)

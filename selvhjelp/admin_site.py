@@ -7,6 +7,7 @@ first time); until then every admin page answers as to someone not logged in.
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
@@ -16,6 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from . import today, two_factor
+from .login_security import LoginDelayFormMixin
+
+
+class AdminLoginForm(LoginDelayFormMixin, AdminAuthenticationForm):
+    """Django's admin login form, with the per-account delay and any user name answered."""
 
 
 class SelvhjelpAdminSite(admin.AdminSite):
@@ -23,6 +29,7 @@ class SelvhjelpAdminSite(admin.AdminSite):
     site_title = _("Selvhjelp")
     index_title = _("Interest forms, groups and facilitators")
     index_template = "admin/today/index.html"
+    login_form = AdminLoginForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selvhjelp', '0004_access_log'),
+        ('selvhjelp', '0005_outbound_message_held'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
