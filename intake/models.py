@@ -11,6 +11,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from selvhjelp.errors import RuleError
 from selvhjelp.models import Centre
 
+from .reference import THEME_LABELS
+
 # Self-help groups in the portal are for adults (DOMAIN.md). Only the year of
 # birth is asked: a person is counted as the age they reach in a year.
 ADULT_AGE = 18
@@ -56,7 +58,8 @@ class Theme(models.Model):
         verbose_name_plural = _("themes")
 
     def __str__(self):
-        return self.name
+        # The starting themes in the page's language (intake.reference).
+        return str(THEME_LABELS.get(self.name, self.name))
 
 
 class Slot(models.Model):
@@ -232,6 +235,10 @@ class Intake(models.Model):
         related_name="merged_from",
         verbose_name=_("merged into"),
     )
+    # The language the person used (a code of settings.LANGUAGES), set when
+    # the form is sent: their emails and SMS are written in it. Bokmål for
+    # forms registered by staff and for those sent before it was kept.
+    language = models.CharField(_("language"), max_length=10, default="nb")
     # Set by the form page; a second POST of the same form finds the first
     # intake. Cleared SUBMISSION_KEY_HOURS later (the job clear_submission_keys).
     submission_key = models.UUIDField(_("submission key"), unique=True, null=True, editable=False)

@@ -133,6 +133,7 @@ ANONYMISED_INTAKE = {
     "consent_version": "",
     "consent_language": "",
     "consent_given_at": None,
+    "language": "nb",
     "submission_key": None,
     "status": Intake.Status.CLOSED,
     "delete_after": None,

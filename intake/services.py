@@ -88,6 +88,7 @@ def submit_intake(
                 kind=kind,
                 consent_version=CONSENT_VERSION,
                 consent_language=form_language(),
+                language=form_language(),
                 consent_given_at=timezone.now(),
                 submission_key=submission_key,
                 source=source,

@@ -138,6 +138,9 @@ class OutboundMessage(models.Model):
     )
     person_id = models.PositiveBigIntegerField(null=True, blank=True)
     person = GenericForeignKey("person_type", "person_id")
+    # The language the text is written in: the person's (Intake.language)
+    # when the message was queued; empty means bokmål.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     dedup_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

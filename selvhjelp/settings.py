@@ -178,7 +178,11 @@ STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 # --- Language and time ------------------------------------------------------
 
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
+LANGUAGES = [
+    ("nb", _("Norwegian Bokmål")),
+    ("nn", _("Norwegian Nynorsk")),
+    ("en", _("English")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True

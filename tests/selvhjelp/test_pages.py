@@ -224,6 +224,7 @@ PRIVACY_WORDING = {
     "consent_version": "hvilken versjon av samtykketeksten",
     "consent_language": "på hvilket språk",
     "consent_given_at": "når du samtykket",
+    "language": "språket du brukte i skjemaet",
     "reference": "referansekoden din",
     "submission_key": "et tilfeldig tall som hindrer at det samme skjemaet blir lagret to ganger",
     "status": "statusen til skjemaet",
