@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint messages install install-dev clean vendor-css
+.PHONY: help run test lint messages install install-dev clean vendor-css bench-faults
 
 help:
 	@echo "make run    - serve the portal with demo data on http://127.0.0.1:8000/"
 	@echo "make test   - run ruff and the whole test suite"
 	@echo "make messages - update and compile the bokmål and nynorsk translation catalogues"
+	@echo "make bench-faults - burst of forms while a worker dies and Redis and PostgreSQL restart (ARGS=--short)"
 	@echo "make vendor-css - refresh static/vendor/ from the npm packages pinned in package.json (needs Node)"
 
 $(BIN)/python:
@@ -55,6 +56,11 @@ messages: install-dev .env
 vendor-css:
 	npm ci --no-audit --no-fund
 	npm run vendor-css
+
+# The fault benchmark (bench/faults.py): its own PostgreSQL, Redis and SMTP sink;
+# ARGS=--short for a quick check.
+bench-faults: install-dev
+	$(BIN)/python bench/faults.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -130,6 +130,9 @@ class Group(models.Model):
     )
     created_at = models.DateTimeField(_("formed"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Staff formed the group without telling its members yet: "you have a
+    # place" goes out when they send it from the group's page.
+    invitations_held = models.BooleanField(_("invitations not sent yet"), default=False)
 
     objects = GroupQuerySet.as_manager()
 

@@ -1,4 +1,5 @@
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -150,6 +151,10 @@ class Intake(models.Model):
         SMS = "sms", _("SMS")
         EMAIL = "email", _("Email")
 
+    class Source(models.TextChoices):
+        WEB = "web", _("The web form")
+        PHONE = "phone", _("By phone, registered by staff")
+
     OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.WAITING]
     # Which status may follow which; withdrawn and closed end the intake.
     TRANSITIONS = {
@@ -166,6 +171,11 @@ class Intake(models.Model):
     )
     reference = models.CharField(
         _("reference"), max_length=7, unique=True, default=new_reference, editable=False
+    )
+    # What the withdrawal link in the receipt names (signed, intake.retention):
+    # random, so a link tells nothing of how many forms exist.
+    withdrawal_key = models.UUIDField(
+        _("withdrawal key"), unique=True, default=uuid.uuid4, editable=False
     )
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("email"), blank=True)
@@ -202,6 +212,29 @@ class Intake(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=20, blank=True)
     consent_language = models.CharField(_("consent text language"), max_length=10, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # How the form came in: sent by the person, or filled in by staff while
+    # the person was on the phone (who took the consent is kept then).
+    source = models.CharField(
+        _("received by"), max_length=10, choices=Source.choices, default=Source.WEB
+    )
+    consent_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent taken by phone by"),
+    )
+    # The form this one was merged into (the same person twice); this one is
+    # closed and keeps its own history.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
     # The language the person used (a code of settings.LANGUAGES), set when
     # the form is sent: their emails and SMS are written in it. Bokmål for
     # forms registered by staff and for those sent before it was kept.

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from . import views
 
+# A lost database is a 503 with Retry-After, anywhere in a request (selvhjelp.outage).
+handler500 = "selvhjelp.outage.server_error"
+
 # admin.site is selvhjelp.admin_site.SelvhjelpAdminSite (titles, two-factor login).
 
 urlpatterns = [

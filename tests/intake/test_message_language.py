@@ -120,3 +120,18 @@ def test_the_export_shows_the_language_and_the_messages_as_they_were_sent(
 
     assert "<th>Språk</th><td>Norsk (nynorsk)</td>" in text
     assert f'<pre lang="nn">Vi har fått interessemeldinga di ({intake.reference})' in text
+
+
+def test_a_person_registered_by_staff_on_the_phone_gets_bokmaal(staff_client, settings, centre):
+    from tests.factories import intake_form_data
+
+    # Staff may use the admin in English; the caller still gets bokmål.
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = intake_form_data(centre, contact_by="email")
+    data.pop("website", None)
+    staff_client.post("/admin/intake/intake/telefon/", data)
+
+    intake = Intake.objects.get()
+    assert (intake.source, intake.language) == (Intake.Source.PHONE, "nb")
+    rendered = messaging.render_message(OutboundMessage.objects.get())
+    assert rendered.subject.startswith("Vi har fått interessemeldingen din")

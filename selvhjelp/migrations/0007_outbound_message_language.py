@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("selvhjelp", "0004_access_log"),
+        ("selvhjelp", "0006_today_visit_and_facilitator_meetings"),
     ]
 
     operations = [

@@ -30,7 +30,7 @@ def language_of_the_form(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0004_privacy_promises"),
+        ("intake", "0006_opaque_withdrawal_key"),
     ]
 
     operations = [
