@@ -29,6 +29,7 @@ PUBLIC = [
     "/meld-interesse/takk/",
     "/meld-interesse/samtykke/2026-12/",
     "/meld-interesse/trekk/not-a-token/",
+    "/meld-interesse/status/not-a-token/",
     "/stopp/not-a-token/",
     "/finnes-ikke/",
     "/igangsetter/logg-inn/",
@@ -68,6 +69,28 @@ def admin_client_(client, centre):
 @pytest.mark.parametrize("url", PUBLIC)
 def test_public_pages_say_their_language(client, centre, url, language):
     assert html_lang(get(client, url, language)) == language
+
+
+def status_page(centre):
+    from intake.status import status_token
+    from tests.factories import IntakeFactory
+
+    return f"/meld-interesse/status/{status_token(IntakeFactory(centre=centre))}/"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_status_page_says_its_language(client, centre, language):
+    assert html_lang(get(client, status_page(centre), language)) == language
+
+
+def test_the_status_page_in_nynorsk_is_nynorsk(client, centre):
+    page = get(client, status_page(centre), "nn")
+    assert "Kvar står eg?" in page
+    assert "Hvor står jeg?" not in page
+
+
+def test_the_english_status_page_shows_no_norwegian(client, centre):
+    assert norwegian_in(get(client, status_page(centre), "en")) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
