@@ -38,7 +38,18 @@ PUBLIC = [
     "/igangsetter/nytt-passord/MQ/not-a-token/",
 ]
 FACILITATOR = ["/igangsetter/"]
-ADMIN = ["/admin/", "/admin/intake/intake/", "/admin/groups/group/"]
+ADMIN = [
+    "/admin/",
+    "/admin/intake/intake/",
+    "/admin/intake/intake/telefon/",
+    "/admin/intake/theme/",
+    "/admin/groups/group/",
+    "/admin/facilitators/facilitator/",
+    "/admin/facilitators/followup/",
+    "/admin/selvhjelp/centre/",
+    "/admin/selvhjelp/outboundmessage/",
+    "/admin/selvhjelp/messageoptout/",
+]
 
 
 def html_lang(html):
@@ -178,6 +189,7 @@ def test_english_facilitator_pages_show_no_norwegian(facilitator_client, url):
     assert norwegian_in(get(facilitator_client, url, "en")) == []
 
 
-@pytest.mark.parametrize("url", ADMIN)
+# The themes' admin lists the stored names staff edit, which are bokmål.
+@pytest.mark.parametrize("url", [url for url in ADMIN if url != "/admin/intake/theme/"])
 def test_english_admin_pages_show_no_norwegian(admin_client_, url):
     assert norwegian_in(get(admin_client_, url, "en")) == []
