@@ -10,6 +10,7 @@ class GroupsConfig(AppConfig):
         # The core (selvhjelp) knows the apps only through registries that the
         # apps fill here: message types, the digest's counts, the audit log,
         # what a stopped reminder is about.
+        from intake.status import PLACEMENT_LOOKUPS
         from selvhjelp import audit
         from selvhjelp.admin import ABOUT_QUERYSETS
         from selvhjelp.jobs import DIGEST_COUNTERS
@@ -17,6 +18,7 @@ class GroupsConfig(AppConfig):
 
         from .models import Group, Meeting, Membership
         from .reminders import count_commitments_ending, first_meeting_reminders_still_relevant
+        from .selectors import placement_for_status_page
 
         MESSAGE_TYPES.update(
             {
@@ -34,6 +36,7 @@ class GroupsConfig(AppConfig):
             }
         )
         DIGEST_COUNTERS["commitments_ending"] = count_commitments_ending
+        PLACEMENT_LOOKUPS.append(placement_for_status_page)
         audit.register(Membership, mask_fields=["left_reason"])
         audit.register(Group, mask_fields=["closing_reason"])
         audit.register(Meeting)

@@ -17,12 +17,12 @@ class IntakeConfig(AppConfig):
 
         from . import selectors
         from .models import ContactAttempt, Intake
-        from .retention import withdrawal_context
+        from .status import receipt_links
 
-        # The receipt carries the person's withdrawal link, made only when it
-        # is sent so that it never sits in the outbox.
+        # The receipt carries the person's status and withdrawal links, made
+        # only when it is sent so that they never sit in the outbox.
         MESSAGE_TYPES["intake_confirmation"] = MessageType(
-            _("Confirmation of an interest form"), send_time_context=withdrawal_context
+            _("Confirmation of an interest form"), send_time_context=receipt_links
         )
         DIGEST_COUNTERS["uncontacted_intakes"] = selectors.count_uncontacted_intakes
         DIGEST_COUNTERS["idle_intakes"] = selectors.count_idle_intakes

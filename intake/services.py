@@ -2,8 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from selvhjelp import outbox_keys
 from selvhjelp.messaging import queue_message
@@ -293,3 +294,55 @@ def delete_theme(*, theme):
     list(Theme.objects.select_for_update().filter(is_other=True))
     ensure_theme_deletable(theme)
     theme.delete()
+
+
+# --- The person's own changes -------------------------------------------------
+
+# What a person may change on their status page, and how staff read it in the history.
+PERSON_EDITABLE = {
+    "phone": gettext_lazy("mobile number"),
+    "email": gettext_lazy("email address"),
+    "contact_by": gettext_lazy("how to be contacted"),
+    "availability": gettext_lazy("times that suit"),
+}
+
+
+@transaction.atomic
+def update_by_person(*, intake, changes):
+    """Save what the person changed on their status page, and note it for staff.
+
+    `changes` maps names of PERSON_EDITABLE to new values. The note in the
+    contact log names what changed, never the old or new values: the audit
+    log keeps those for the fields, as for staff corrections. Returns the
+    names of the fields that really changed.
+    """
+    locked = _lock(intake)
+    if not locked.is_open and locked.status != Intake.Status.PLACED:
+        raise IntakeError(_("This interest form can no longer be changed."))
+    changed = []
+    for name in ("phone", "email", "contact_by"):
+        if name in changes and str(changes[name] or "") != str(getattr(locked, name) or ""):
+            setattr(locked, name, changes[name] or "")
+            changed.append(name)
+    if not (locked.email or locked.phone):
+        raise IntakeError(
+            _("Give an email address or a mobile number so the centre can reach you.")
+        )
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    if "availability" in changes:
+        wanted = {slot.pk for slot in changes["availability"]}
+        if wanted != set(locked.availability.values_list("pk", flat=True)):
+            locked.availability.set(wanted)
+            changed.append("availability")
+    if changed:
+        with translation.override("nb"):
+            note = _("The person changed on their status page: %(fields)s.") % {
+                "fields": ", ".join(str(PERSON_EDITABLE[name]) for name in changed)
+            }
+        ContactAttempt.objects.create(
+            intake=locked, kind=ContactAttempt.Kind.NOTE, note=note, by=None, at=timezone.now()
+        )
+        for name in ("phone", "email", "contact_by"):
+            setattr(intake, name, getattr(locked, name))
+    return changed

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from selvhjelp.models import Centre
 
-from . import retention
+from . import retention, status
 from .consent import CONSENT_VERSION
-from .forms import IntakeForm
+from .forms import IntakeForm, StatusUpdateForm
 from .models import ConsentText, IntakeError, new_reference
 from .ratelimit import allow_submission
-from .services import submit_intake
+from .services import submit_intake, update_by_person
 
 logger = logging.getLogger(__name__)
 
@@ -127,4 +127,50 @@ def consent_text(request, version):
             "is_current": consent.version == CONSENT_VERSION,
             "current_url": current_url,
         },
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def intake_status(request, token):
+    """The person's own page, reached only by the link in their receipt ("Hvor står jeg?").
+
+    Shows the stage, what happens next and the centre's contact details; lets
+    the person change how to reach them and when they can meet. Never the
+    themes or the free text. A wrong or too old link answers 404.
+    """
+    intake = status.intake_for_status(token)
+    form = StatusUpdateForm(request.POST or None, intake=intake)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = update_by_person(intake=intake, changes=form.changes())
+        except IntakeError as error:
+            form.add_error(None, str(error))
+        else:
+            if changed:
+                messages.success(request, _("Thank you. The centre can see your changes."))
+            else:
+                messages.info(request, _("You changed nothing, so nothing was saved."))
+            return redirect(request.path)
+    placement = status.placement_of(intake)
+    stage = status.stage_of(intake, placement)
+    return render(
+        request,
+        "intake/intake_status.html",
+        {
+            "intake": intake,
+            "centre": intake.centre,
+            "placement": placement,
+            "stage": stage,
+            "steps": status.steps(stage),
+            "form": form,
+            "withdraw_path": (
+                reverse("intake:withdraw", kwargs={"token": retention.withdrawal_token(intake.pk)})
+                if intake.is_open
+                else ""
+            ),
+            "contact_by_date": status.contact_by_date(intake),
+        },
+        status=400 if form.errors else 200,
     )

@@ -370,6 +370,8 @@ MEMBERSHIP_RETENTION_MONTHS = env.int("MEMBERSHIP_RETENTION_MONTHS", default=24)
 WITHDRAWAL_DELETE_AFTER_DAYS = env.int("WITHDRAWAL_DELETE_AFTER_DAYS", default=7)
 # How long the withdrawal link in a receipt works.
 WITHDRAWAL_LINK_MAX_AGE_DAYS = env.int("WITHDRAWAL_LINK_MAX_AGE_DAYS", default=365)
+# How long the link to the person's status page ("Hvor står jeg?") in a receipt works.
+STATUS_LINK_MAX_AGE_DAYS = env.int("STATUS_LINK_MAX_AGE_DAYS", default=365)
 # A form that is still open (or "in a group" without an active membership)
 # and has had no activity (a status change, a correction, a logged call or
 # note) for this many months is shown to staff on the start page and in the

@@ -107,7 +107,7 @@ def test_home_says_who_it_is_for_and_links_the_form(client):
 
 def test_home_explains_how_it_works_in_order(client):
     html = client.get("/").content.decode()
-    steps = html[html.index('<ol class="sh-steps">') : html.index("</ol>")]
+    steps = html[html.index('<ol class="sh-numbered">') : html.index("</ol>")]
 
     assert (
         steps.index("interesseskjemaet") < steps.index("tar kontakt") < steps.index("igangsettere")
