@@ -12,10 +12,12 @@ import uuid
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from intake import retention
 from intake.consent import CONSENT_VERSION
 from intake.models import Intake
+from intake.status import status_token
 from selvhjelp import messaging
 from tests.browser.test_home import axe_violations
 from tests.factories import CentreFactory, IntakeFactory, intake_form_data
@@ -73,6 +75,8 @@ def pages(transactional_db):
         ("withdraw", withdraw.format(retention.withdrawal_token(open_intake.pk))),
         ("withdrawn", withdraw.format(retention.withdrawal_token(withdrawn.pk))),
         ("withdraw-broken-link", withdraw.format("brutt")),
+        ("status", reverse("intake:status", kwargs={"token": status_token(open_intake)})),
+        ("status-broken-link", reverse("intake:status", kwargs={"token": "brutt"})),
         ("stop-messages", f"/stopp/{messaging.stop_token(reminder)}/"),
         ("stop-messages-broken-link", "/stopp/brutt/"),
         ("not-found", "/finnes-ikke/"),
