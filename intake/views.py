@@ -40,21 +40,37 @@ def intake_create(request, centre_slug=None):
     if form.is_valid():
         key = form.cleaned_data["submission_key"]
         if not allow_submission(request, submission_key=key):
-            return render(request, TEMPLATE, {"form": form, "rate_limited": True}, status=429)
+            return render(
+                request,
+                TEMPLATE,
+                {"form": form, "centre": centre, "rate_limited": True},
+                status=429,
+            )
         if form.is_spam():
             logger.info("An interest form filled in the honeypot and was dropped.")
-            return _show_receipt(request, new_reference(), form.cleaned_data["centre"])
+            return _show_receipt(
+                request,
+                new_reference(),
+                form.cleaned_data["centre"],
+                form.cleaned_data["contact_by"],
+            )
         try:
             intake = submit_intake(**form.submission())
         except IntakeError as error:
             form.add_error(None, str(error))
         else:
-            return _show_receipt(request, intake.reference, intake.centre)
-    return render(request, TEMPLATE, {"form": form})
+            return _show_receipt(request, intake.reference, intake.centre, intake.contact_by)
+    return render(request, TEMPLATE, {"form": form, "centre": centre})
 
 
-def _show_receipt(request, reference, centre):
-    request.session[RECEIPT_SESSION_KEY] = {"reference": reference, "centre": centre.pk}
+def _show_receipt(request, reference, centre, contact_by):
+    # How the person asked to be contacted, so the receipt promises the right
+    # channel (a call, an SMS or an email): a choice, not a detail about them.
+    request.session[RECEIPT_SESSION_KEY] = {
+        "reference": reference,
+        "centre": centre.pk,
+        "contact_by": str(contact_by),
+    }
     return redirect("intake:done")
 
 
@@ -67,7 +83,11 @@ def intake_done(request):
     return render(
         request,
         "intake/intake_done.html",
-        {"reference": receipt.get("reference") if centre else None, "centre": centre},
+        {
+            "reference": receipt.get("reference") if centre else None,
+            "centre": centre,
+            "contact_by": receipt.get("contact_by"),
+        },
     )
 
 

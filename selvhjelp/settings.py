@@ -206,11 +206,10 @@ STORAGES = {
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DB_FORMAT = "E164"
 
-# "ds" (templates/ds/) writes Designsystemet's markup for the public pages,
-# which ask for it by name (|as_crispy_field:"ds"); the default stays
-# bootstrap5 until every page has moved to public_base.html.
-CRISPY_ALLOWED_TEMPLATE_PACKS = ("bootstrap5", "ds")
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# "ds" (templates/ds/) writes Designsystemet's markup for the public and
+# facilitator pages (templates/public_base.html). The Django admin does not use crispy.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("ds",)
+CRISPY_TEMPLATE_PACK = "ds"
 
 # --- Email ------------------------------------------------------------------
 
