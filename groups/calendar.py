@@ -28,9 +28,10 @@ PAST_DAYS = 28
 
 
 def every_weeks_now(group, today=None):
-    """How often the group meets in the current week: 1 or 2."""
+    """How often the group meets from its next regular meeting day: 1 or 2."""
     today = today or timezone.localdate()
-    week = max(schedule.week_of(group.planned_start, today), 1)
+    next_day = schedule.first_regular_date_from(group.planned_start, today)
+    week = max(schedule.week_of(group.planned_start, next_day), 1)
     return schedule.every_weeks_in(rhythm(group), group.planned_start, week)
 
 
