@@ -4,7 +4,6 @@ import uuid
 
 import phonenumbers
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,8 +14,9 @@ from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from selvhjelp.models import Centre
 
+from . import choices
 from .consent import CONSENT_SUMMARY, CONSENT_VERSION
-from .models import Intake, Slot, Theme, is_adult
+from .models import Intake, Slot, is_adult
 
 OLDEST_AGE = 110
 ABOUT_MAX_LENGTH = Intake._meta.get_field("about").max_length
@@ -29,9 +29,51 @@ MOBILE_TYPES = {
 }
 
 
+class EvaluatedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from the field's queryset as evaluated once, not a new query each time.
+
+    Django's iterator runs `.iterator()` (a server-side cursor on PostgreSQL)
+    every time the choices are drawn; the centres are few, and the form page
+    asks whether there are any before drawing them.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class CentreChoiceField(forms.ModelChoiceField):
+    iterator = EvaluatedChoiceIterator
+
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.area})"
+
+
+class CachedModelChoicesField(forms.MultipleChoiceField):
+    """Several model instances from a list kept in the cache (intake.choices).
+
+    Like ModelMultipleChoiceField, but neither showing nor checking the
+    choices asks the database: `objects` returns the instances offered, and
+    `clean` returns the chosen ones among them, in the order offered.
+    """
+
+    def __init__(self, *, objects, **kwargs):
+        self.objects = objects
+        super().__init__(choices=self._choices, **kwargs)
+
+    def _choices(self):
+        return [(str(obj.pk), str(obj)) for obj in self.objects()]
+
+    @property
+    def queryset(self):
+        """The instances offered (a list; the name ModelMultipleChoiceField uses)."""
+        return self.objects()
+
+    def clean(self, value):
+        chosen = set(super().clean(value))
+        return [obj for obj in self.objects() if str(obj.pk) in chosen]
 
 
 class FreeTextField(forms.CharField):
@@ -143,16 +185,15 @@ class IntakeForm(forms.Form):
             "invalid_choice": _("Choose how the centre should contact you."),
         },
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = CachedModelChoicesField(
         label=_("What would you like to talk about in a group? (optional)"),
         help_text=_("Tick as many as you like. You choose how much you tell."),
-        queryset=Theme.objects.none(),
+        objects=choices.themes,
         required=False,
         widget=checkboxes(),
         error_messages={
             "invalid_list": _("Choose themes from the list."),
             "invalid_choice": _("Choose themes from the list."),
-            "invalid_pk_value": _("Choose themes from the list."),
         },
     )
     about = FreeTextField(
@@ -191,19 +232,18 @@ class IntakeForm(forms.Form):
             "invalid_choice": _("Choose what kind of group you would like."),
         },
     )
-    availability = forms.ModelMultipleChoiceField(
+    availability = CachedModelChoicesField(
         label=_("When can you usually meet? (optional)"),
         help_text=_(
             "Tick every time that suits you. Groups meet once a week for about two "
             "hours. If you are not sure, leave it empty: the centre will ask when they call."
         ),
-        queryset=Slot.objects.none(),
+        objects=choices.slots,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
             "invalid_list": _("Choose times from the table."),
             "invalid_choice": _("Choose times from the table."),
-            "invalid_pk_value": _("Choose times from the table."),
         },
     )
     # A confirmation the form asks for and submit_intake checks; not stored.
@@ -237,8 +277,6 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, centre=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = Centre.objects.active()
-        self.fields["themes"].queryset = Theme.objects.filter(Q(active=True) | Q(is_other=True))
-        self.fields["availability"].queryset = Slot.objects.all()
         if centre is not None:
             self.fields["centre"].initial = centre.pk
         self.fields["submission_key"].initial = uuid.uuid4
@@ -374,7 +412,7 @@ class IntakeForm(forms.Form):
         """
         field = self["availability"]
         ticked = {str(value) for value in (field.value() or [])}
-        slots = {(slot.weekday, slot.part): slot for slot in self.fields["availability"].queryset}
+        slots = {(slot.weekday, slot.part): slot for slot in self.fields["availability"].objects()}
         rows = []
         for weekday, day_name in Slot.WEEKDAYS:
             cells = []
