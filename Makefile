@@ -58,13 +58,13 @@ vendor-css:
 	npm ci --no-audit --no-fund
 	npm run vendor-css
 
-# The HTTP benchmark (bench/http.py): needs PostgreSQL (DATABASE_URL names the
+# The HTTP benchmark (bench/web.py): needs PostgreSQL (DATABASE_URL names the
 # server), Redis (REDIS_URL) and wrk (Debian: apt-get install -y wrk). It makes
 # makes its own databases anew each run, $(BENCH_DATABASE_PREFIX)_portal and _bare.
 BENCH_DATABASE_PREFIX ?= selvhjelp_bench_http
 bench: install
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
-	BENCH_DATABASE_PREFIX=$(BENCH_DATABASE_PREFIX) $(BIN)/python bench/http.py $(BENCH_ARGS)
+	BENCH_DATABASE_PREFIX=$(BENCH_DATABASE_PREFIX) $(BIN)/python bench/web.py $(BENCH_ARGS)
 
 bench-staff: install
 	$(BIN)/python bench/staff.py $(BENCH_ARGS)

@@ -16,20 +16,28 @@ from django.db.models import Q
 
 from .models import Slot, Theme
 
-THEMES_KEY = "intake-choices:themes"
-SLOTS_KEY = "intake-choices:slots"
+KEY = "intake-choices"
 
 
 def themes():
     """The themes the form offers: the active ones and "something else", in order."""
-    return _cached(
-        THEMES_KEY, lambda: list(Theme.objects.filter(Q(active=True) | Q(is_other=True)))
-    )
+    return both()[0]
 
 
 def slots():
     """Every time of week (weekday, part of day)."""
-    return _cached(SLOTS_KEY, lambda: list(Slot.objects.all()))
+    return both()[1]
+
+
+def both():
+    """(themes, slots), with one trip to the cache (the form asks for both at once)."""
+    return _cached(
+        KEY,
+        lambda: (
+            list(Theme.objects.filter(Q(active=True) | Q(is_other=True))),
+            list(Slot.objects.all()),
+        ),
+    )
 
 
 def _cached(key, load):
@@ -47,4 +55,4 @@ def _cached(key, load):
 def forget(**kwargs):
     """Signal receiver: a theme or time changed; the next request reads them again."""
     with contextlib.suppress(Exception):  # they expire after CHOICES_CACHE_SECONDS
-        cache.delete_many([THEMES_KEY, SLOTS_KEY])
+        cache.delete(KEY)

@@ -55,25 +55,55 @@ class CachedModelChoicesField(forms.MultipleChoiceField):
     """Several model instances from a list kept in the cache (intake.choices).
 
     Like ModelMultipleChoiceField, but neither showing nor checking the
-    choices asks the database: `objects` returns the instances offered, and
-    `clean` returns the chosen ones among them, in the order offered.
+    choices asks the database: `objects` returns the instances offered (read
+    once per form), and `clean` returns the chosen ones among them, in the
+    order offered.
     """
 
     def __init__(self, *, objects, **kwargs):
         self.objects = objects
+        self._offered = None
         super().__init__(choices=self._choices, **kwargs)
 
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result._offered = None
+        result.choices = result._choices
+        return result
+
+    def offer(self, objects):
+        """Offer these instances (already read) rather than asking `objects`."""
+        self._offered = {str(obj.pk): obj for obj in objects}
+
+    def offered(self):
+        """{pk as text: instance} of the choices, read once for this form."""
+        if self._offered is None:
+            self._offered = {str(obj.pk): obj for obj in self.objects()}
+        return self._offered
+
     def _choices(self):
-        return [(str(obj.pk), str(obj)) for obj in self.objects()]
+        return [(pk, str(obj)) for pk, obj in self.offered().items()]
 
     @property
     def queryset(self):
         """The instances offered (a list; the name ModelMultipleChoiceField uses)."""
-        return self.objects()
+        return list(self.offered().values())
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        offered = self.offered()
+        for chosen in value:
+            if chosen not in offered:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": chosen},
+                )
 
     def clean(self, value):
         chosen = set(super().clean(value))
-        return [obj for obj in self.objects() if str(obj.pk) in chosen]
+        return [obj for pk, obj in self.offered().items() if pk in chosen]
 
 
 class FreeTextField(forms.CharField):
@@ -279,6 +309,10 @@ class IntakeForm(forms.Form):
         self.fields["centre"].queryset = Centre.objects.active()
         if centre is not None:
             self.fields["centre"].initial = centre.pk
+        # Both lists of choices with one trip to the cache (intake.choices).
+        themes, slots = choices.both()
+        self.fields["themes"].offer(themes)
+        self.fields["availability"].offer(slots)
         self.fields["submission_key"].initial = uuid.uuid4
         self.fields["about"].help_text = gettext(
             "Write as much or as little as you like, at most %(max)d characters. "
@@ -412,7 +446,7 @@ class IntakeForm(forms.Form):
         """
         field = self["availability"]
         ticked = {str(value) for value in (field.value() or [])}
-        slots = {(slot.weekday, slot.part): slot for slot in self.fields["availability"].objects()}
+        slots = {(slot.weekday, slot.part): slot for slot in self.fields["availability"].queryset}
         rows = []
         for weekday, day_name in Slot.WEEKDAYS:
             cells = []

@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - brotli is a dependency
 
 KEY_PREFIX = "page"
 # Headers of the stored response that are kept; the rest are made per response.
-SKIPPED_HEADERS = {"content-length", "content-encoding", "set-cookie"}
+SKIPPED_HEADERS = {"content-length", "content-encoding", "set-cookie", "cache-control", "expires"}
 
 
 def public_page(view):
@@ -53,8 +53,6 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response.public_page = True
-        if "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = f"public, max-age={settings.PAGE_BROWSER_SECONDS}"
         return response
 
     return wrapped
@@ -137,6 +135,8 @@ def _entry(response):
         for name, value in response.headers.items()
         if name.lower() not in SKIPPED_HEADERS
     ]
+    # The same for everyone: browsers may keep it a little (PAGE_BROWSER_SECONDS).
+    headers.append(("Cache-Control", f"public, max-age={settings.PAGE_BROWSER_SECONDS}"))
     return {
         "status": response.status_code,
         "headers": headers,

@@ -1,6 +1,9 @@
 """Benchmark: the portal's public pages beside a bare Django app, measured the same way.
 
-    make bench        # or: .venv/bin/python bench/http.py [--rounds 3 --seconds 5]
+    make bench        # or: .venv/bin/python bench/web.py [--rounds 3 --seconds 5]
+
+(Not bench/http.py: a file of that name would hide the standard library's
+http package from every script in bench/.)
 
 Needs: PostgreSQL (DATABASE_URL names the server; default the local one as
 postgres), Redis (REDIS_URL; the portal's cache, rate limit and broker, as in
@@ -35,27 +38,22 @@ machine is shared: absolute numbers vary from run to run, the ratios less so,
 as both apps run side by side in the same minutes.
 """
 
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
-
-# This file is named http.py: its own folder must not hide the standard
-# library's http package from the imports below.
-sys.path[:] = [p for p in sys.path if p not in ("", __import__("os").path.dirname(__file__))]
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
-from http.cookiejar import CookieJar  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -148,7 +146,7 @@ for n, (name, area) in enumerate([("Arna frivilligsentral", "Bergen"),
         ("Selvhjelp Tromsø", "Tromsø"), ("Selvhjelp Oslo", "Oslo")]):
     Centre.objects.create(name=name, slug=f"senter-{n}", area=area, runs_digital_groups=True,
                           phone="55 00 00 00")
-import json  # noqa: E402
+import json
 print(json.dumps({
     "centre": Centre.objects.order_by("pk").first().pk,
     "themes": list(Theme.objects.filter(active=True).values_list("pk", flat=True)[:2]),
