@@ -72,3 +72,18 @@ class IntakeConfig(AppConfig):
         # week are logged.
         audit.register(Intake, mask_fields=["about"], m2m_fields={"availability"})
         audit.register(ContactAttempt, mask_fields=["note"])
+
+        # The form's themes and times are kept in the cache (intake.choices).
+        from django.db.models.signals import post_delete, post_save
+
+        # So are the rendered forms that show them (selvhjelp.pagecache).
+        from selvhjelp.pagecache import forget_public_pages
+
+        from . import choices
+        from .models import Slot, Theme
+
+        for model in (Theme, Slot):
+            for receiver in (choices.forget, forget_public_pages):
+                uid = f"{receiver.__module__}.{receiver.__name__}-{model.__name__}"
+                post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-saved")
+                post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-gone")

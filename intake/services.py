@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -9,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from selvhjelp import outbox_keys
+from selvhjelp import audit, outbox_keys
 from selvhjelp.messaging import queue_message
 from selvhjelp.models import Centre, OutboundMessage
 
@@ -17,7 +18,6 @@ from .consent import CONSENT_VERSION, form_language
 from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme, is_adult
 
 
-@transaction.atomic
 def submit_intake(
     *,
     centre,
@@ -50,11 +50,12 @@ def submit_intake(
     person consented on the phone); the person gets the same receipt. The
     consent is stored with the version of its text and the language the
     form was in (intake.consent).
+
+    Six INSERTs whatever was chosen (the form, its themes, its times, its
+    status, its one audit entry, its receipt) and one look for an identical
+    form, in one transaction; a repeated key costs one more query, after the
+    insert fails.
     """
-    if submission_key:
-        existing = Intake.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
     if first := identical_submission(centre, name, birth_year, email, phone):
         return first
     if not centre.active:
@@ -69,42 +70,56 @@ def submit_intake(
         raise IntakeError(
             _("Give an email address or a mobile number so the centre can reach you.")
         )
-
+    values = {
+        "centre": centre,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "contact_by": contact_by,
+        "birth_year": birth_year,
+        "confirmed_adult": confirmed_adult,
+        "gender": gender,
+        "about": about,
+        "format": format,
+        "kind": kind,
+        "submission_key": submission_key,
+        "source": source,
+        "consent_taken_by": consent_taken_by,
+    }
     try:
-        # In a savepoint: when a twin request with the same key (a double
-        # click) commits first, this insert fails and the twin's intake is
-        # returned instead of an error.
         with transaction.atomic():
-            intake = Intake.objects.create(
-                centre=centre,
-                name=name,
-                email=email,
-                phone=phone,
-                contact_by=contact_by,
-                birth_year=birth_year,
-                confirmed_adult=confirmed_adult,
-                gender=gender,
-                about=about,
-                format=format,
-                kind=kind,
-                consent_version=CONSENT_VERSION,
-                consent_language=form_language(),
-                # The language the person used; staff registering a call: bokmål.
-                language=(
-                    form_language() if source == Intake.Source.WEB else settings.LANGUAGE_CODE
-                ),
-                consent_given_at=timezone.now(),
-                submission_key=submission_key,
-                source=source,
-                consent_taken_by=consent_taken_by,
-            )
+            return _save_intake(values, themes, availability)
     except IntegrityError:
+        # The unique submission key: the same form was saved before (a double
+        # click, a retried request, or a twin request that committed first).
         twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
         if not twin:
             raise
         return twin
-    intake.themes.set(themes)
-    intake.availability.set(availability)
+
+
+def _save_intake(values, themes, availability):
+    # The audit entry is written below, once, with the times of week in it:
+    # auditlog would write one for the row and another for the times.
+    with disable_auditlog():
+        intake = Intake.objects.create(
+            **values,
+            consent_version=CONSENT_VERSION,
+            consent_language=form_language(),
+            # The language the person used; a call staff register: bokmål.
+            language=(
+                form_language() if values["source"] == Intake.Source.WEB else settings.LANGUAGE_CODE
+            ),
+            consent_given_at=timezone.now(),
+        )
+    themes, availability = list(themes), list(availability)
+    if themes:
+        Through = Intake.themes.through
+        Through.objects.bulk_create(Through(intake=intake, theme=theme) for theme in themes)
+    if availability:
+        Through = Intake.availability.through
+        Through.objects.bulk_create(Through(intake=intake, slot=slot) for slot in availability)
+    audit.log_created(intake, m2m={"availability": availability})
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
@@ -161,6 +176,8 @@ def _queue_confirmation(intake):
         about=intake,
         to=intake,
         dedup_key=outbox_keys.intake_confirmation(intake),
+        # A form saved in this transaction: its key cannot be in the outbox yet.
+        new=True,
         context={
             "first_name": intake.first_name,
             "reference": intake.reference,

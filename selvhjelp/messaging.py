@@ -108,6 +108,7 @@ def queue_message(
     to=None,
     context=None,
     due_at=None,
+    new=False,
 ):
     """Write one message to the outbox unless `dedup_key` was written before.
 
@@ -118,21 +119,25 @@ def queue_message(
     `context` holds only what the text needs (names of places and times, never
     why a person is in touch). Keys ending in `_at` hold ISO datetimes and
     keys ending in `_on` ISO dates; templates get them as datetimes and dates.
-    Returns the message, new or existing.
+    Returns the message, new or existing. `new=True` says the key cannot
+    exist yet (it names a row made in this transaction): one INSERT, no look-up.
     """
-    message, created = OutboundMessage.objects.get_or_create(
-        dedup_key=dedup_key,
-        defaults=_row_values(
-            centre=centre,
-            channel=channel,
-            recipient=recipient,
-            message_type=message_type,
-            about=about,
-            to=to,
-            context=context,
-            due_at=due_at,
-        ),
+    values = _row_values(
+        centre=centre,
+        channel=channel,
+        recipient=recipient,
+        message_type=message_type,
+        about=about,
+        to=to,
+        context=context,
+        due_at=due_at,
     )
+    if new:
+        message, created = OutboundMessage.objects.create(dedup_key=dedup_key, **values), True
+    else:
+        message, created = OutboundMessage.objects.get_or_create(
+            dedup_key=dedup_key, defaults=values
+        )
     if created and message.due_at <= timezone.now():
         transaction.on_commit(partial(_send_soon, message.pk))
     return message

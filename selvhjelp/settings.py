@@ -65,6 +65,9 @@ MIDDLEWARE = [
     # NUL bytes and misshapen secret tokens never reach a view or the database.
     "selvhjelp.middleware.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers cached public pages before the rest runs; gzips other HTML
+    # (selvhjelp.pagecache).
+    "selvhjelp.pagecache.PublicPageMiddleware",
     "selvhjelp.middleware.PrivateResponseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,10 +181,19 @@ STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 # --- Language and time ------------------------------------------------------
 
 LANGUAGE_CODE = "nb"
-LANGUAGES = [
-    ("nb", _("Norwegian Bokmål")),
-    ("nn", _("Norwegian Nynorsk")),
-    ("en", _("English")),
+LANGUAGES = [("nb", _("Norwegian Bokmål")), ("nn", _("Norwegian Nynorsk")), ("en", _("English"))]
+# The public pages are in i18n_patterns: "/" is bokmål, "/nn/" nynorsk and
+# "/en/" English, so the address says the language and a page can be cached
+# without a cookie. Pages outside them (the admin, the facilitators' pages)
+# follow the language cookie, set by the links of the language switch.
+COOKIE_LANGUAGE_PATHS = [
+    "/admin/",
+    "/igangsetter/",
+    "/stopp/",
+    "/helse/",
+    "/i18n/",
+    "/sprak/",
+    "/min-gruppe/",
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
@@ -206,11 +218,10 @@ STORAGES = {
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DB_FORMAT = "E164"
 
-# "ds" (templates/ds/) writes Designsystemet's markup for the public pages,
-# which ask for it by name (|as_crispy_field:"ds"); the default stays
-# bootstrap5 until every page has moved to public_base.html.
-CRISPY_ALLOWED_TEMPLATE_PACKS = ("bootstrap5", "ds")
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# "ds" (templates/ds/) writes Designsystemet's markup for the public and
+# facilitator pages (templates/public_base.html). The Django admin does not use crispy.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("ds",)
+CRISPY_TEMPLATE_PACK = "ds"
 
 # --- Email ------------------------------------------------------------------
 
@@ -453,6 +464,16 @@ BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=30)
 
 # --- Cache and the interest form's rate limit ---------------------------------
 
+# Whole public pages (selvhjelp.pagecache): these URL names are cached per
+# language for PAGE_CACHE_SECONDS (0 turns it off) and dropped when a centre,
+# theme or time changes; browsers may keep them PAGE_BROWSER_SECONDS.
+PUBLIC_PAGES = ["home", "about", "questions", "centres", "privacy", "accessibility"]
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+PAGE_BROWSER_SECONDS = env.int("PAGE_BROWSER_SECONDS", default=60)
+# Part of every cached page's key, beside a fingerprint of the templates and
+# translations: change it to drop every cached page at the next deploy.
+PAGE_CACHE_VERSION = env.str("PAGE_CACHE_VERSION", default="1")
+
 # The cache holds only short-lived counters (the form's rate limit). With Redis
 # every web process shares them; without it each process counts on its own.
 if REDIS_URL:
@@ -467,6 +488,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The interest form's themes and times of week are kept in the cache and
+# dropped from it when staff change them (intake.choices); a change made
+# outside Django is seen after at most this many seconds.
+CHOICES_CACHE_SECONDS = env.int("CHOICES_CACHE_SECONDS", default=300)
 # Accepted interest forms per address per period; 0 turns the limit off.
 INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
 INTAKE_RATE_LIMIT_PERIOD = env.int("INTAKE_RATE_LIMIT_PERIOD", default=60 * 60)

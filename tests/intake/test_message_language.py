@@ -28,9 +28,8 @@ def sms_outbox(settings):
 
 
 def send_form(client, settings, data, language=None):
-    if language:
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.post(URL, data)
+    # The form's address says its language: /meld-interesse/, /nn/..., /en/...
+    response = client.post(f"/{language}{URL}" if language else URL, data)
     assert response.status_code == 302, response.content[:2000]
     return Intake.objects.get()
 
@@ -57,6 +56,9 @@ def test_a_form_sent_in_nynorsk_gets_its_email_receipt_in_nynorsk(
     assert "Ei sjølvhjelpsgruppe kan ikkje hjelpe i ei akutt krise." in email.body
     assert email.body.rstrip().endswith("Venleg helsing\nArna frivilligsentral")
     assert "interessemeldingen" not in email.body and "ikke" not in email.body
+    # Its links open the person's pages in nynorsk too.
+    assert "/nn/meld-interesse/status/" in email.body
+    assert "/meld-interesse/status/" not in email.body.replace("/nn/meld-interesse/", "")
 
 
 def test_a_form_sent_in_nynorsk_gets_its_sms_receipt_in_nynorsk(
