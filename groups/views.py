@@ -7,19 +7,35 @@ which the logging scrubs. Pages show the member's own first name and the
 group's where and when; never anyone else's name or contact details.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from selvhjelp.dates import weekday_date
+from selvhjelp.messaging import recipient_language
 
 from . import calendar, members
 from .members import MemberLinkError, member_for
 from .models import Group
+
+
+def _member(request, token):
+    """The membership `token` names, with the page in the member's language.
+
+    The link comes in a message written in the language of the member's form;
+    the page follows it unless this browser has chosen a language (the cookie).
+    """
+    membership = member_for(token)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(recipient_language(membership.intake))
+        request.LANGUAGE_CODE = translation.get_language()
+    return membership
 
 
 def _page(request, membership, template, **context):
@@ -47,7 +63,7 @@ def _back(token, anchor=""):
 @never_cache
 @require_GET
 def member_page(request, token):
-    membership = member_for(token)
+    membership = _member(request, token)
     if not membership.is_active or not membership.group.is_active:
         return _page(request, membership, "groups/member_page.html", ended=True)
     return _page(
@@ -61,7 +77,7 @@ def member_page(request, token):
 
 
 def _change(request, token, meeting_id, action, done):
-    membership = member_for(token)
+    membership = _member(request, token)
     try:
         absence = action(membership=membership, meeting=meeting_id)
     except MemberLinkError as error:
@@ -81,7 +97,7 @@ def cannot_come(request, token, meeting_id):
         token,
         meeting_id,
         members.report_absence,
-        _("Done: the group is told that you cannot come on %(date)s."),
+        gettext_lazy("Done: the group is told that you cannot come on %(date)s."),
     )
 
 
@@ -93,14 +109,14 @@ def coming_after_all(request, token, meeting_id):
         token,
         meeting_id,
         members.take_back_absence,
-        _("Done: the group is told that you come on %(date)s after all."),
+        gettext_lazy("Done: the group is told that you come on %(date)s after all."),
     )
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def leave(request, token):
-    membership = member_for(token)
+    membership = _member(request, token)
     if request.method == "POST":
         try:
             members.leave_group(membership=membership)
@@ -118,7 +134,7 @@ def leave(request, token):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def ask_for_visit(request, token):
-    membership = member_for(token)
+    membership = _member(request, token)
     if request.method == "POST":
         try:
             members.ask_for_visit(membership=membership)
@@ -142,7 +158,7 @@ def ask_for_visit(request, token):
 @require_GET
 def calendar_feed(request, token):
     """The group's meetings as a calendar the member can subscribe to (where and when only)."""
-    membership = member_for(token)
+    membership = _member(request, token)
     body = calendar.member_feed(membership, now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="gruppe.ics"'

@@ -1,6 +1,7 @@
 """A member gets the group's messages in the language of their interest form."""
 
 import pytest
+from django.urls import reverse
 
 from selvhjelp.messaging import render_message
 from selvhjelp.models import OutboundMessage
@@ -28,3 +29,39 @@ def test_the_welcome_reaches_a_nynorsk_member_in_nynorsk_and_the_others_in_bokma
     )
     assert bokmaal.subject == "Velkommen til gruppen Tirsdagsgruppa"
     assert "hver tirsdag klokka 18:00" in bokmaal.body
+
+
+def test_the_members_page_follows_their_language_unless_the_browser_chose_one(
+    client, settings, form, people
+):
+    from groups.models import Membership
+
+    people[0].language = "nn"
+    people[0].save(update_fields=["language"])
+    form(people)
+    membership = Membership.objects.get(intake=people[0])
+    url = f"/min-gruppe/{membership.link_token}/"
+
+    page = client.get(url).content.decode()
+    assert '<html lang="nn"' in page
+    assert "Gruppa di: Tirsdagsgruppa" in page
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(url).content.decode()
+    assert '<html lang="en"' in page
+    assert "Your group: Tirsdagsgruppa" in page
+
+
+def test_a_members_flash_message_is_in_their_language(client, form, people):
+    from groups.models import Membership
+
+    people[0].language = "nn"
+    people[0].save(update_fields=["language"])
+    form(people)
+    membership = Membership.objects.get(intake=people[0])
+    meeting = membership.group.meetings.order_by("start").first()
+
+    response = client.post(
+        reverse("groups:cannot-come", args=[membership.link_token, meeting.pk]), follow=True
+    )
+    assert "Ferdig: gruppa får beskjed om at du ikkje kan kome" in response.content.decode()
