@@ -134,7 +134,8 @@ BOKMAAL_ONLY = re.compile(
     r"bare|selv|uke|uker|lenke|lenken|velg|velge|valgt|igangsetter|igangsettere|deltaker|"
     r"deltakere|påminnelse|påminnelser|ennå|allerede|dere|navn|navnet|gruppen|hilsen|"
     r"vennlig|forespørsel|bekreft|bekreftet|begrunnelse|advarsel|sentre|mandag|tirsdag|"
-    r"lørdag|søndag)\b",
+    r"lørdag|søndag|hver|hvert|sammen|mye|kommer|gjør|sier|senere|tidligere|vanlig|"
+    r"vanligvis|mulig|uten|fortsatt|trenger|forteller|snakker|ringer|svarer)\b",
     re.IGNORECASE,
 )
 
