@@ -38,6 +38,7 @@ from .forms import (
     RemoveMemberForm,
 )
 from .models import MAX_MEMBERS, Group, Meeting, Membership
+from .suggestions.admin import urls as suggestion_urls
 
 # --- The group list and page ----------------------------------------------------
 
@@ -366,14 +367,18 @@ class GroupAdmin(CentreScopedAdmin):
             ("meetings/<int:meeting_id>/move/", self.move_meeting_view, "move_meeting"),
             ("status/", self.status_view, "status"),
         ]
-        return [
-            path(
-                f"<path:object_id>/{route}",
-                self.admin_site.admin_view(view),
-                name=f"groups_group_{name}",
-            )
-            for route, view, name in own
-        ] + super().get_urls()
+        return (
+            suggestion_urls(self)
+            + [
+                path(
+                    f"<path:object_id>/{route}",
+                    self.admin_site.admin_view(view),
+                    name=f"groups_group_{name}",
+                )
+                for route, view, name in own
+            ]
+            + super().get_urls()
+        )
 
     def _group(self, request, object_id):
         """The one access helper: 404 outside the user's centres, 403 without rights."""

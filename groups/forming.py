@@ -22,7 +22,7 @@ from .forms import GroupFrameForm, HolidayForm, suggest_frame
 
 
 @admin.action(description=_("Form a group of the selected"))
-def form_group_action(modeladmin, request, queryset):
+def form_group_action(modeladmin, request, queryset, *, initial=None):
     """The intermediate page of the intake list's action: check, then form.
 
     The first POST comes from the action menu; later POSTs come from this
@@ -30,6 +30,9 @@ def form_group_action(modeladmin, request, queryset):
     the selection is always limited to intakes the user may see. The
     facilitators chosen here are assigned by form_group in the same
     transaction as the group.
+
+    `initial` fills in the frame (an accepted suggested group,
+    groups.suggestions): staff can still change anything.
     """
     if not request.user.has_perm("groups.add_group"):
         modeladmin.message_user(request, gettext("You may not form groups."), messages.ERROR)
@@ -45,7 +48,7 @@ def form_group_action(modeladmin, request, queryset):
         prefix="group",
         user=request.user,
         intakes=intakes,
-        initial=suggest_frame(intakes),
+        initial={**suggest_frame(intakes), **(initial or {})},
     )
     confirm = "_form" in post or "_form_anyway" in post
     check = planned = holiday_form = None
