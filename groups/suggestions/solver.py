@@ -38,7 +38,8 @@ DETERMINISTIC_PER_PERSON = 0.0003
 BLOCK_SIZE = 16
 PREFERRED_MIN_SIZE = 6
 # Wall-clock seconds allowed per deterministic second (a busy 2-core machine).
-WALL_PER_DETERMINISTIC = 10
+WALL_PER_DETERMINISTIC = 30
+WALL_AT_LEAST = 5.0
 PART_ORDER = {part: index for index, part in enumerate(Slot.Part.values)}
 FORMATS = (Group.Format.PHYSICAL, Group.Format.DIGITAL)
 
@@ -185,7 +186,9 @@ def _parameters(deterministic_time, workers):
     # With more than one worker, interleaving keeps the search deterministic.
     solver.parameters.interleave_search = workers > 1
     solver.parameters.max_deterministic_time = deterministic_time
-    solver.parameters.max_time_in_seconds = max(1.0, deterministic_time * WALL_PER_DETERMINISTIC)
+    solver.parameters.max_time_in_seconds = max(
+        WALL_AT_LEAST, deterministic_time * WALL_PER_DETERMINISTIC
+    )
     return solver
 
 

@@ -319,3 +319,16 @@ def test_forming_from_the_suggestion_ends_the_hold(staff_client, centre, make_pe
     suggestion.refresh_from_db()
     assert suggestion.status == Suggestion.Status.FORMED and suggestion.group == group
     assert not SuggestedMember.objects.filter(holds=True).exists()
+
+
+def test_the_demo_waiting_list_suggests_groups_and_leaves_some_out(db):
+    call_command("seed_demo", stdout=StringIO())
+    from selvhjelp.models import Centre
+
+    result = suggest(Centre.objects.get(slug="arna"))
+    assert 2 <= len(result.proposals) <= 4
+    reasons = {intake.name: str(reason) for intake, reason in result.unplaced}
+    assert reasons["Randi Hov"] == "Ingen andre kan møtes lørdag formiddag."
+    assert "Finn Sæle" in reasons
+    for proposal in result.proposals:
+        assert not {"Liv Strand", "Tor Lie"} <= {i.name for i in proposal.members}
