@@ -90,6 +90,11 @@ class Suggestions:
     def placed(self):
         return sum(len(proposal.members) for proposal in self.proposals)
 
+    @property
+    def waiting(self):
+        """The people ready for a group and held by no accepted suggestion."""
+        return self.placed + len(self.unplaced)
+
     def as_json(self):
         return {
             "groups": [proposal.as_json() for proposal in self.proposals],

@@ -32,14 +32,15 @@ SEED = 20261202
 # CP-SAT's deterministic time is roughly seconds on one core; the wall-clock
 # limit only stops a solve the machine is too busy for.
 DETERMINISTIC_PER_PERSON = 0.0003
+DETERMINISTIC_AT_LEAST = 0.03
 # The people of one kind of group are split by age into blocks of this size
 # at most before stage 2 (keeps each model small; neighbours in age belong
 # together anyway).
 BLOCK_SIZE = 16
 PREFERRED_MIN_SIZE = 6
-# Wall-clock seconds allowed per deterministic second (a busy 2-core machine).
-WALL_PER_DETERMINISTIC = 30
-WALL_AT_LEAST = 5.0
+# Wall-clock seconds allowed per person waiting, in each of the two stages.
+WALL_PER_PERSON = 0.003
+WALL_AT_LEAST = 2.0
 PART_ORDER = {part: index for index, part in enumerate(Slot.Part.values)}
 FORMATS = (Group.Format.PHYSICAL, Group.Format.DIGITAL)
 
@@ -179,16 +180,18 @@ def greedy(people, pairs=frozenset(), *, digital=False):
     return Plan(groups=groups)
 
 
-def _parameters(deterministic_time, workers):
+def _parameters(deterministic_time, workers, people):
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = SEED
     solver.parameters.num_workers = workers
     # With more than one worker, interleaving keeps the search deterministic.
     solver.parameters.interleave_search = workers > 1
     solver.parameters.max_deterministic_time = deterministic_time
-    solver.parameters.max_time_in_seconds = max(
-        WALL_AT_LEAST, deterministic_time * WALL_PER_DETERMINISTIC
-    )
+    # The time targets hold on a busy machine too: past this, the
+    # best solution found so far is taken (then not necessarily the same
+    # from run to run; on a machine with time to spare the deterministic
+    # limit comes first).
+    solver.parameters.max_time_in_seconds = max(WALL_AT_LEAST, WALL_PER_PERSON * people)
     return solver
 
 
@@ -227,10 +230,14 @@ def _stage_one(people, pairs, types, nogoods, hint, *, budget):
     for variables in per_person.values():
         model.add_at_most_one(variables)
     model.maximize(sum(chosen.values()))
-    solver = _parameters(budget, workers=2)
+    solver = _parameters(budget, workers=2, people=len(per_person))
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}
+        # Out of time before a first solution: the hint is the best one known.
+        result = {}
+        for group in hint.groups:
+            result.setdefault(group.type, []).extend(group.members)
+        return result
     result = {}
     for (pid, index), var in chosen.items():
         if solver.boolean_value(var):
@@ -387,7 +394,7 @@ def _stage_two(blocks, *, budget):
         for number, (block, pairs) in enumerate(blocks)
     ]
     model.maximize(sum(objective))
-    solver = _parameters(budget, workers=2)
+    solver = _parameters(budget, workers=2, people=sum(len(block) for block, _p in blocks))
     # Many small independent parts: presolving them costs more than it gains.
     solver.parameters.cp_model_presolve = False
     status = solver.solve(model)
@@ -417,7 +424,7 @@ def solve(people, pairs=frozenset(), *, digital=False, nogoods=()):
     pairs = {(min(a, b), max(a, b)) for a, b in pairs if a in by_id and b in by_id}
     baseline = greedy(people, pairs, digital=digital)
     types = group_types(people, digital=digital)
-    budget = DETERMINISTIC_PER_PERSON * max(len(people), 100)
+    budget = max(DETERMINISTIC_AT_LEAST, DETERMINISTIC_PER_PERSON * len(people))
     assigned = _stage_one(people, pairs, types, nogoods, baseline, budget=budget)
     assigned = _longest_waiting_first(assigned, people, pairs)
     blocks = []
