@@ -39,6 +39,7 @@ from .forms import (
     SendInvitationsForm,
 )
 from .models import MAX_MEMBERS, Group, Meeting, Membership
+from .suggestions.admin import urls as suggestion_urls
 
 # --- The group list and page ----------------------------------------------------
 
@@ -369,14 +370,18 @@ class GroupAdmin(CentreScopedAdmin):
             ("status/", self.status_view, "status"),
             ("send-invitations/", self.send_invitations_view, "send_invitations"),
         ]
-        return [
-            path(
-                f"<path:object_id>/{route}",
-                self.admin_site.admin_view(view),
-                name=f"groups_group_{name}",
-            )
-            for route, view, name in own
-        ] + super().get_urls()
+        return (
+            suggestion_urls(self)
+            + [
+                path(
+                    f"<path:object_id>/{route}",
+                    self.admin_site.admin_view(view),
+                    name=f"groups_group_{name}",
+                )
+                for route, view, name in own
+            ]
+            + super().get_urls()
+        )
 
     def _group(self, request, object_id):
         """The one access helper: 404 outside the user's centres, 403 without rights."""

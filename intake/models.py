@@ -470,3 +470,46 @@ class ErasureRequest(models.Model):
 
     def is_expired(self, now=None):
         return (now or timezone.now()) >= self.expires_at
+
+
+class KeepApart(models.Model):
+    """Staff decided that two people must not be in the same group.
+
+    Recorded after a call (neighbours, colleagues, former partners...). Seen
+    by the centre's staff only, never by either person; kept with the intake
+    and deleted with it (retention, erasure). Stored once in each direction
+    (`intake` -> `other` and back), so each person's page lists their pairs;
+    intake.services.keep_apart and stop_keeping_apart write both rows.
+    """
+
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="kept_apart", verbose_name=_("intake")
+    )
+    other = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="+", verbose_name=_("not with")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("not in the same group")
+        verbose_name_plural = _("not in the same group")
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "other"], name="unique_keep_apart"),
+            models.CheckConstraint(
+                condition=~models.Q(intake=models.F("other")), name="keep_apart_two_people"
+            ),
+        ]
+
+    def __str__(self):
+        # Never a name or a reference: the admin's history of the page keeps
+        # this text, and it must not name the other person once they are erased.
+        return _("not in the same group (no. %(number)s)") % {"number": self.pk}

@@ -5,7 +5,7 @@ from datetime import timedelta
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +15,7 @@ from selvhjelp.messaging import queue_message
 from selvhjelp.models import Centre, OutboundMessage
 
 from .consent import CONSENT_VERSION, form_language
-from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme, is_adult
+from .models import ContactAttempt, Intake, IntakeError, KeepApart, StatusChange, Theme, is_adult
 
 
 def submit_intake(
@@ -420,3 +420,45 @@ def update_by_person(*, intake, changes):
         for name in ("phone", "email", "contact_by"):
             setattr(intake, name, getattr(locked, name))
     return changed
+
+
+@transaction.atomic
+def keep_apart(*, intake, other, actor):
+    """Record that `intake` and `other` must not be in the same group; returns `intake`'s row.
+
+    Staff of the centre only, both people of the same centre. Written in
+    both directions in one transaction; recording a pair again changes
+    nothing. Groups are not checked here: the suggested groups
+    (groups.suggestions) and their acceptance obey it.
+    """
+    if other is None or other.pk == intake.pk:
+        raise IntakeError(_("Choose another person."))
+    Intake.objects.lock([intake, other])
+    intake, other = Intake.objects.get(pk=intake.pk), Intake.objects.get(pk=other.pk)
+    ensure_may_handle(actor, intake)
+    ensure_may_handle(actor, other)
+    if intake.centre_id != other.centre_id:
+        raise IntakeError(_("Both people must belong to the same centre."))
+    row, _created = KeepApart.objects.get_or_create(
+        intake=intake, other=other, defaults={"created_by": actor}
+    )
+    KeepApart.objects.get_or_create(intake=other, other=intake, defaults={"created_by": actor})
+    return row
+
+
+@transaction.atomic
+def stop_keeping_apart(*, intake, other, actor):
+    """Remove the pair `intake`-`other` (both directions); returns how many rows went."""
+    Intake.objects.lock([intake, other])
+    ensure_may_handle(actor, intake)
+    deleted, _rows = KeepApart.objects.filter(
+        models.Q(intake=intake, other=other) | models.Q(intake=other, other=intake)
+    ).delete()
+    return deleted
+
+
+def kept_apart_pairs(intakes):
+    """{(smaller id, larger id)} of the pairs among `intakes` (ids or instances); one query."""
+    ids = {intake.pk if isinstance(intake, Intake) else int(intake) for intake in intakes}
+    rows = KeepApart.objects.filter(intake__in=ids, other__in=ids).values_list("intake", "other")
+    return {(min(a, b), max(a, b)) for a, b in rows}
