@@ -44,6 +44,7 @@ ADMIN = [
     "/admin/intake/intake/telefon/",
     "/admin/intake/theme/",
     "/admin/groups/group/",
+    "/admin/groups/group/suggestions/",
     "/admin/facilitators/facilitator/",
     "/admin/facilitators/followup/",
     "/admin/selvhjelp/centre/",
