@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 
+from django.apps import apps
 from django.core.signals import setting_changed
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -87,6 +88,11 @@ def _current_patterns():
         return _patterns
     if getattr(_building, "active", False):
         return None  # a record logged while the URLconf is being imported
+    if not apps.ready:
+        # Importing the URLconf before every app's ready() has run would
+        # build the admin's URLs before all pages are registered. Nothing
+        # logged while starting holds a request's path.
+        return None
     with _lock:
         if _patterns is None:
             _building.active = True
