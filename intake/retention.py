@@ -25,7 +25,9 @@ names and contact details), the admin's history of their rows, the outbox
 rows that went to them or were about them, stopped reminders, a pending
 erasure request, and the sessions still showing their receipt; names and
 contact details they ever had are also taken out of the admin's history of
-groups written before it stopped naming members. The access log stays,
+groups written before it stopped naming members. The pairs staff marked as
+"not in the same group" and the suggested groups they were in go with the
+form (deleted with it, or when it is anonymised). The access log stays,
 with the person replaced by a pseudonym (selvhjelp.audit.pseudonymise).
 Auditlog is switched off meanwhile, or it would log the deletion with the
 person's name. Each step takes a fixed number of queries per batch of forms.
@@ -53,12 +55,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from groups.models import Group, Membership
+from groups.models import Group, Membership, SuggestedMember
 from selvhjelp import audit
 from selvhjelp.dates import local_midnight
 from selvhjelp.models import MessageOptOut, OutboundMessage
 
-from .models import ContactAttempt, ErasureRequest, Intake, StatusChange, new_reference
+from .models import (
+    ContactAttempt,
+    ErasureRequest,
+    Intake,
+    KeepApart,
+    StatusChange,
+    new_reference,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +142,7 @@ ANONYMISED_INTAKE = {
     "consent_version": "",
     "consent_language": "",
     "consent_given_at": None,
+    "language": "nb",
     "submission_key": None,
     "status": Intake.Status.CLOSED,
     "delete_after": None,
@@ -502,6 +512,10 @@ def anonymise_people(intakes, now, *, sessions=True):
     StatusChange.objects.filter(intake__in=ids).delete()
     Intake.themes.through.objects.filter(intake_id__in=ids).delete()
     Intake.availability.through.objects.filter(intake_id__in=ids).delete()
+    # Who must not meet whom, and which suggested groups they were in, name
+    # them next to others: they go as they would with the form.
+    KeepApart.objects.filter(Q(intake__in=ids) | Q(other__in=ids)).delete()
+    SuggestedMember.objects.filter(intake__in=ids).delete()
     Membership.objects.filter(intake__in=ids).update(**ANONYMISED_MEMBERSHIP)
     for intake, reference in zip(intakes, _fresh_references(len(intakes)), strict=True):
         for field, value in ANONYMISED_INTAKE.items():

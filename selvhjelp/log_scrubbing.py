@@ -26,6 +26,7 @@ import threading
 from django.apps import apps
 from django.core.signals import setting_changed
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import LocalePrefixPattern
 
 # Keyword arguments that hold a secret in every URL pattern that has them.
 SECRET_KWARG = "token"  # noqa: S105 - a name, not a secret
@@ -55,7 +56,12 @@ def _strip(regex):
 
 def _walk(resolver, prefix=""):
     for entry in resolver.url_patterns:
-        regex = prefix + _strip(entry.pattern.regex.pattern)
+        if isinstance(entry.pattern, LocalePrefixPattern):
+            # "nn/", "en/" or nothing: the search is not anchored, so the
+            # path after any language prefix is found without it.
+            regex = prefix
+        else:
+            regex = prefix + _strip(entry.pattern.regex.pattern)
         if isinstance(entry, URLResolver):
             yield from _walk(entry, regex)
         elif isinstance(entry, URLPattern):

@@ -13,25 +13,34 @@ from . import log_scrubbing
 
 
 class CookieLocaleMiddleware:
-    """Choose the language from the language-switch cookie, else Norwegian.
+    """Choose the language from the address, or for a few pages the cookie, else bokmål.
 
-    Django's LocaleMiddleware would follow the browser's Accept-Language and
-    show English to anyone with an English browser; the portal is Norwegian
-    first and offers English only when the person asks for it.
+    The public pages say their language in the address ("/en/...", "/nn/...";
+    bokmål has no prefix), so each address is one page, cacheable as it is.
+    Pages outside the language prefixes (settings.COOKIE_LANGUAGE_PATHS: the
+    admin, the facilitators' pages) follow the cookie the language switch
+    sets. Django's LocaleMiddleware would also follow the browser's
+    Accept-Language and show English to anyone with an English browser; the
+    portal is Norwegian first and offers other languages when asked.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.supported = {code for code, _name in settings.LANGUAGES}
+        self.cookie_paths = tuple(settings.COOKIE_LANGUAGE_PATHS)
 
     def __call__(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = translation.get_language_from_path(request.path_info)
+        from_cookie = language is None and request.path_info.startswith(self.cookie_paths)
+        if from_cookie:
+            language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        if from_cookie:
+            patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
 
@@ -41,8 +50,9 @@ class PrivateResponseMiddleware:
 
     Nearly every page here can show personal data (the admin, facilitator
     pages, the receipt after the interest form, stop and withdrawal links),
-    and the public pages carry a CSRF token in the language switch, so no
-    response may be stored by a browser or proxy. Static files are served by
+    so no response may be stored by a browser or proxy unless its view says
+    otherwise: the public pages (selvhjelp.pagecache.public_page) are the same
+    for everyone and may be kept a minute. Static files are served by
     WhiteNoise before this middleware and keep their long cache lifetimes.
     Django has no setting for Permissions-Policy, hence these few lines.
     """

@@ -24,7 +24,7 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.resolvers import RoutePattern
+from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 
 from intake import retention
 from intake.consent import CONSENT_VERSION
@@ -74,9 +74,12 @@ def routes(resolver=None, prefix=""):
     """(route, name) of every URL pattern, the admin's apart; regex patterns are skipped."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
-        if not isinstance(entry.pattern, RoutePattern):
+        if isinstance(entry.pattern, LocalePrefixPattern):
+            route = prefix  # the pages in bokmål, without a language prefix
+        elif isinstance(entry.pattern, RoutePattern):
+            route = prefix + str(entry.pattern)
+        else:
             continue
-        route = prefix + str(entry.pattern)
         if route.startswith("admin/"):
             continue
         if isinstance(entry, URLResolver):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from intake import retention
 from selvhjelp import log_scrubbing
@@ -89,6 +90,14 @@ def test_a_traceback_loses_the_token_too(written):
     text = written.getvalue()
     assert "Traceback" in text
     assert SECRET not in text
+
+
+def test_a_link_in_another_language_loses_its_token_too(written):
+    with translation.override("nn"):
+        url = reverse("intake:withdraw", kwargs={"token": SECRET})
+    assert url.startswith("/nn/")
+    logging.getLogger("django.request").warning("Forbidden: %s", url)
+    assert "Forbidden: /nn/meld-interesse/trekk/[hidden]/" in written.getvalue()
 
 
 def test_other_lines_are_left_alone(written):

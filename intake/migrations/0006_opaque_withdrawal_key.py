@@ -15,7 +15,7 @@ def give_every_form_a_key(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0004_privacy_promises"),
+        ("intake", "0005_phone_registration_and_merging"),
     ]
 
     operations = [
