@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0002_planned_start'),
-        ('intake', '0005_keep_apart'),
+        ('groups', '0004_member_links_absences_rhythm'),
+        ('intake', '0008_keep_apart'),
         ('selvhjelp', '0004_access_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

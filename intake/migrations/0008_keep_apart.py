@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0004_privacy_promises'),
+        ('intake', '0007_intake_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
