@@ -16,6 +16,7 @@ class FacilitatorsConfig(AppConfig):
         from selvhjelp.messaging import MESSAGE_TYPES, MessageType
         from selvhjelp.today import TODAY_SECTIONS, TodaySection
 
+        from . import selectors
         from .messages import password_link_context
         from .models import Assignment, Facilitator, FollowUp, VisitDecline
         from .reminders import follow_up_reminders_still_relevant, meeting_reminders_still_relevant
@@ -53,6 +54,24 @@ class FacilitatorsConfig(AppConfig):
             )
         )
         DIGEST_COUNTERS["overdue_follow_ups"] = overdue_follow_ups_by_centre
+        TODAY_SECTIONS.extend(
+            [
+                TodaySection(
+                    key="short-of-facilitators",
+                    title=_("Groups starting within 14 days with fewer than two facilitators"),
+                    order=30,
+                    load=selectors.short_of_facilitators_section,
+                    empty=_("Every group starting soon has two facilitators."),
+                ),
+                TodaySection(
+                    key="follow-ups",
+                    title=_("Follow-ups due or overdue"),
+                    order=40,
+                    load=selectors.follow_ups_due_section,
+                    empty=_("No follow-up is due."),
+                ),
+            ]
+        )
         audit.register(Facilitator, m2m_fields={"centres"})
         audit.register(Assignment)
         audit.register(FollowUp, mask_fields=["note"])

@@ -10,12 +10,14 @@ class GroupsConfig(AppConfig):
         # The core (selvhjelp) knows the apps only through registries that the
         # apps fill here: message types, the digest's counts, the audit log,
         # what a stopped reminder is about.
+        from intake.status import PLACEMENT_LOOKUPS
         from selvhjelp import audit
         from selvhjelp.admin import ABOUT_QUERYSETS
         from selvhjelp.jobs import DIGEST_COUNTERS
         from selvhjelp.messaging import MESSAGE_TYPES, MessageType
         from selvhjelp.today import TODAY_SECTIONS, TodaySection
 
+        from . import selectors
         from .members import absence_notices_still_relevant, link_context
         from .models import Absence, Group, Meeting, Membership, RhythmChange
         from .reminders import (
@@ -23,6 +25,7 @@ class GroupsConfig(AppConfig):
             first_meeting_reminders_still_relevant,
             meeting_reminders_still_relevant,
         )
+        from .selectors import placement_for_status_page
         from .today import left_members_section
 
         MESSAGE_TYPES.update(
@@ -73,6 +76,26 @@ class GroupsConfig(AppConfig):
             )
         )
         DIGEST_COUNTERS["commitments_ending"] = count_commitments_ending
+        PLACEMENT_LOOKUPS.append(placement_for_status_page)
+        TODAY_SECTIONS.extend(
+            [
+                TodaySection(
+                    key="meetings",
+                    title=_("This week's meetings"),
+                    order=50,
+                    load=selectors.this_weeks_meetings_section,
+                    empty=_("No group meets this week."),
+                    template="admin/today/meetings.html",
+                ),
+                TodaySection(
+                    key="week-twelve",
+                    title=_("Groups reaching week 12 within 14 days"),
+                    order=70,
+                    load=selectors.week_twelve_section,
+                    empty=_("No group reaches week 12 in the next 14 days."),
+                ),
+            ]
+        )
         audit.register(Membership, mask_fields=["left_reason"])
         audit.register(Group, mask_fields=["closing_reason"])
         audit.register(Meeting)

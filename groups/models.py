@@ -139,6 +139,9 @@ class Group(models.Model):
     )
     created_at = models.DateTimeField(_("formed"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Staff formed the group without telling its members yet: "you have a
+    # place" goes out when they send it from the group's page.
+    invitations_held = models.BooleanField(_("invitations not sent yet"), default=False)
 
     objects = GroupQuerySet.as_manager()
 
@@ -462,3 +465,92 @@ class Absence(models.Model):
     @property
     def is_active(self):
         return self.taken_back_at is None
+
+
+class Suggestion(models.Model):
+    """A proposed group (groups.suggestions) that staff accepted or discarded.
+
+    Proposals are computed afresh each time and not stored; staff's decision
+    is. An accepted one holds its people (SuggestedMember.holds) until the
+    group is formed from it or staff let it go, so no other proposal takes
+    them; a discarded one is not proposed again while all its people wait.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        FORMED = "formed", _("Formed")
+        DISCARDED = "discarded", _("Discarded")
+        RELEASED = "released", _("Let go")
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="+", verbose_name=_("centre")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Slot.WEEKDAYS)
+    part = models.CharField(_("part of day"), max_length=10, choices=Slot.Part.choices)
+    format = models.CharField(_("format"), max_length=10, choices=Group.Format.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Group.Kind.choices)
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared theme"),
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("suggested group")
+        verbose_name_plural = _("suggested groups")
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.get_part_display()} ({self.pk})"
+
+
+class SuggestedMember(models.Model):
+    """A person in a suggestion; `holds` while the suggestion is accepted and not formed."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="members", verbose_name=_("suggestion")
+    )
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    holds = models.BooleanField(_("holds the place"), default=False)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("suggested member")
+        verbose_name_plural = _("suggested members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "intake"], name="unique_suggested_member"
+            ),
+            # Two staff accepting overlapping proposals at once: only one can hold a person.
+            models.UniqueConstraint(
+                fields=["intake"],
+                condition=models.Q(holds=True),
+                name="one_held_suggestion_per_intake",
+            ),
+        ]
+
+    def __str__(self):
+        return _("suggested member no. %(number)s") % {"number": self.pk}

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('facilitators', '0003_start_up_follow_up'),
-        ('groups', '0003_member_links_absences_rhythm'),
+        ('groups', '0004_member_links_absences_rhythm'),
     ]
 
     operations = [

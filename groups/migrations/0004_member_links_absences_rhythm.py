@@ -17,7 +17,7 @@ def give_each_member_a_token(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0002_planned_start'),
+        ('groups', '0003_invitations_held'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
