@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from groups import meetings as group_meetings
 from selvhjelp.forms import ServiceForm, add_rule_errors
 from selvhjelp.login_security import LoginDelayFormMixin, allow_reset_email, reset_wait_message
 from selvhjelp.models import Centre
@@ -101,6 +103,18 @@ class FollowUpForm(ServiceForm):
         error_messages={"invalid": _("Write the date as dd.mm.yyyy, e.g. 16.02.2027.")},
         help_text=_("Only when the group invited a facilitator back: the date you agreed."),
     )
+    # groups.meetings.change_rhythm: the group may choose every other week
+    # after its first 12 weeks; the facilitator records it here.
+    every_other_week_from = forms.DateField(
+        label=_("The group meets every other week from (optional)"),
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": _("Write the date as dd.mm.yyyy, e.g. 16.02.2027.")},
+        help_text=_(
+            "Only if the group has chosen it. The first 12 weeks are always weekly; "
+            "the members are told."
+        ),
+    )
     note = forms.CharField(
         label=_("Short note (optional)"),
         max_length=NOTE_MAX_LENGTH,
@@ -147,12 +161,26 @@ class FollowUpForm(ServiceForm):
                 visit_on=data.get("visit_on"),
             ),
         )
+        if data.get("every_other_week_from"):
+            for message in group_meetings.rhythm_errors(
+                self.follow_up.group, starts_on=data["every_other_week_from"], every_weeks=2
+            ):
+                self.add_error("every_other_week_from", message)
         return data
 
+    @transaction.atomic
     def call_service(self, *, actor, **kwargs):
-        return services.complete_follow_up(
-            follow_up=self.follow_up, actor=actor, **self.cleaned_data
-        )
+        values = dict(self.cleaned_data)
+        every_other_week_from = values.pop("every_other_week_from", None)
+        follow_up = services.complete_follow_up(follow_up=self.follow_up, actor=actor, **values)
+        if every_other_week_from:
+            group_meetings.change_rhythm(
+                group=self.follow_up.group,
+                starts_on=every_other_week_from,
+                every_weeks=2,
+                actor=actor,
+            )
+        return follow_up
 
 
 class AssignmentForm(forms.ModelForm):

@@ -56,7 +56,10 @@ def overview(request):
             "assignments": assignments,
             "meetings": meetings,
             "follow_ups": selectors.open_follow_ups(assignments),
-            "visit_requests": list(visits.visits_to_answer(facilitator)),
+            "visit_requests": [
+                *visits.visits_to_answer(facilitator),
+                *visits.visits_to_make(facilitator),
+            ],
             "today": timezone.localdate(),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
@@ -165,6 +168,12 @@ def regenerate_calendar(request):
     return redirect(reverse("facilitators:overview") + "#kalender")
 
 
+def _with_visits(follow_ups, visits_to_make):
+    """The feed's follow-ups, and the visits the facilitator makes to groups they left."""
+    seen = {follow_up.pk for follow_up in follow_ups}
+    return [*follow_ups, *(visit for visit in visits_to_make if visit.pk not in seen)]
+
+
 @require_GET
 @never_cache
 def calendar_feed(request, token):
@@ -177,7 +186,9 @@ def calendar_feed(request, token):
     body = calendar.build_feed(
         facilitator=facilitator,
         meetings=selectors.attended_meetings(assignments),
-        follow_ups=selectors.follow_ups_for_calendar(assignments),
+        follow_ups=_with_visits(
+            selectors.follow_ups_for_calendar(assignments), visits.visits_to_make(facilitator)
+        ),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="selvhjelp.ics"'

@@ -274,6 +274,24 @@ def visits_to_answer(facilitator):
     )
 
 
+def visits_to_make(facilitator, *, since=None):
+    """Visits the facilitator has taken, from `since` (today) on, the earliest first.
+
+    For the overview and the calendar feed: a former facilitator no longer
+    sees the group, but sees the visit they said they make.
+    """
+    return (
+        FollowUp.objects.filter(
+            kind=FollowUp.Kind.VISIT,
+            visitor=facilitator,
+            due_on__gte=since or timezone.localdate(),
+            group__status__in=Group.ACTIVE_STATUSES,
+        )
+        .select_related("group", "meeting")
+        .order_by("due_on", "pk")
+    )
+
+
 def pending_visits(centres):
     """Visits asked for and not yet planned, of active groups of `centres`, oldest first."""
     return (

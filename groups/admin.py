@@ -28,6 +28,7 @@ from selvhjelp.audit import Action, Page, record_access
 from selvhjelp.dates import admin_datetime
 
 from . import rules, selectors, services
+from .admin_rhythm import RhythmChangeAdmin
 from .forms import (
     AddMemberForm,
     CancelMeetingForm,
@@ -38,7 +39,7 @@ from .forms import (
     RemoveMemberForm,
     SendInvitationsForm,
 )
-from .models import MAX_MEMBERS, Group, Meeting, Membership
+from .models import MAX_MEMBERS, Group, Meeting, Membership, RhythmChange
 from .suggestions.admin import urls as suggestion_urls
 
 # --- The group list and page ----------------------------------------------------
@@ -535,3 +536,7 @@ class GroupAdmin(CentreScopedAdmin):
                 % {"status": changed.get_status_display().lower()}
             ),
         )
+
+
+# Every other week (groups.admin_rhythm; the change goes through groups.meetings).
+admin.site.register(RhythmChange, RhythmChangeAdmin)

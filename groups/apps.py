@@ -20,7 +20,11 @@ class GroupsConfig(AppConfig):
         from . import selectors
         from .members import absence_notices_still_relevant, link_context
         from .models import Absence, Group, Meeting, Membership, RhythmChange
-        from .reminders import count_commitments_ending, first_meeting_reminders_still_relevant
+        from .reminders import (
+            count_commitments_ending,
+            first_meeting_reminders_still_relevant,
+            meeting_reminders_still_relevant,
+        )
         from .selectors import placement_for_status_page
         from .today import left_members_section
 
@@ -35,6 +39,12 @@ class GroupsConfig(AppConfig):
                     _("Reminder before your first meeting in a group"),
                     optional=True,
                     still_relevant=first_meeting_reminders_still_relevant,
+                    send_time_context=link_context,
+                ),
+                "group_meeting_reminder": MessageType(
+                    _("Reminder before a meeting of your group"),
+                    optional=True,
+                    still_relevant=meeting_reminders_still_relevant,
                     send_time_context=link_context,
                 ),
                 "group_commitment_end": MessageType(_("The 12 weeks in a group are complete")),

@@ -319,6 +319,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    "remind-members-of-meetings": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("remind_members_of_meetings",),
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
     "remind-facilitators-of-meetings": {
         "task": "selvhjelp.tasks.run_job",
         "args": ("remind_facilitators_of_meetings",),

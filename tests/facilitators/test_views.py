@@ -162,8 +162,8 @@ def test_overview_costs_the_same_queries_for_1_and_20_groups(
 ):
     add_groups(count, make_group, facilitator, staff)
     # session, user, facilitator, assignments with groups, members, meetings
-    # held, meetings cancelled, follow-ups, visits groups ask for
-    with django_assert_num_queries(9):
+    # held, meetings cancelled, follow-ups, visits groups ask for, visits to make
+    with django_assert_num_queries(10):
         response = facilitator_client.get(OVERVIEW)
 
     assert response.content.decode().count('class="fac-card"') >= 2 * count

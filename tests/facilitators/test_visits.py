@@ -139,3 +139,22 @@ def test_the_answer_page_is_for_the_groups_facilitators(anne, started, facilitat
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.meeting == meeting
+
+
+def test_a_former_facilitator_sees_the_visit_they_make_and_has_it_in_their_calendar(
+    anne, started, facilitator, client
+):
+    import icalendar
+
+    visit = members.ask_for_visit(membership=anne)
+    meeting = visits.meetings_to_choose(started)[0]
+    visits.plan_visit(visit=visit, facilitator=facilitator, meeting=meeting)
+    visit.refresh_from_db()
+    client.force_login(facilitator.user)
+    page = client.get(reverse("facilitators:overview")).content.decode()
+    assert "Du besøker «Tirsdagsgruppa»" in page
+    feed = client.get(reverse("facilitators:calendar-feed", args=[facilitator.calendar_token]))
+    events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+    assert [e.decoded("dtstart") for e in events if str(e["uid"]).startswith("follow-up-")] == [
+        visit.due_on
+    ]

@@ -4,6 +4,7 @@ import datetime
 
 import icalendar
 import pytest
+from django.urls import reverse
 
 from groups import calendar, meetings, members, services
 from groups.models import GroupRuleError, RhythmChange
@@ -162,3 +163,45 @@ def test_the_member_page_says_every_other_week(group, staff, client):
     listed = [m.start.astimezone(OSLO).date() for m in members.upcoming_meetings(anne)]
     assert D(2027, 3, 1) not in listed  # off-rhythm weeks are not shown
     assert D(2027, 3, 8) in listed
+
+
+# --- Who changes it: staff in the admin, a facilitator at the follow-up -------------------
+
+
+def test_staff_change_the_rhythm_in_the_admin(group, staff_client):
+    url = reverse("admin:groups_rhythmchange_add")
+    data = {"group": group.pk, "starts_on": "2027-03-01", "every_weeks": 2}
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    change = RhythmChange.objects.get()
+    assert change.starts_on == D(2027, 3, 1) and change.created_by is not None
+    assert group.meetings.filter(off_rhythm=True).exists()
+    too_early = staff_client.post(url, {**data, "starts_on": "2027-02-01", "every_weeks": 1})
+    assert "De første 12 ukene" in too_early.content.decode()
+    history = reverse("admin:groups_rhythmchange_change", args=[change.pk])
+    assert staff_client.post(history, data).status_code == 403  # kept, not edited
+
+
+def test_staff_of_another_centre_cannot_change_the_group(group, other_staff_client):
+    url = reverse("admin:groups_rhythmchange_add")
+    data = {"group": group.pk, "starts_on": "2027-03-01", "every_weeks": 2}
+    response = other_staff_client.post(url, data)
+    assert response.status_code == 200  # the form again: no such group to choose
+    assert not RhythmChange.objects.exists()
+
+
+def test_a_facilitator_records_every_other_week_at_the_follow_up(group, staff, today):
+    from facilitators.forms import FollowUpForm
+    from facilitators.models import FollowUp
+
+    follow_up = FollowUp.objects.get(group=group, kind=FollowUp.Kind.START_UP)
+    data = {"done_on": "20.02.2027", "outcome": "going_well", "every_other_week_from": "1.2.2027"}
+    form = FollowUpForm(data, follow_up=follow_up)
+    assert not form.is_valid()
+    assert "De første 12 ukene" in str(form.errors["every_other_week_from"])
+    form = FollowUpForm({**data, "every_other_week_from": "01.03.2027"}, follow_up=follow_up)
+    assert form.is_valid(), form.errors
+    assert form.save(actor=staff) is not None
+    follow_up.refresh_from_db()
+    assert follow_up.is_done
+    assert RhythmChange.objects.get(group=group).every_weeks == 2

@@ -273,6 +273,8 @@ SYSTEM_FIELDS = {
     "delete_after",
     "anonymised_at",
     "idle_notice_at",
+    # A random key that the signed withdrawal link names; it says nothing of the person.
+    "withdrawal_key",
 }
 
 
