@@ -71,9 +71,9 @@ def test_facilitator_finds_and_records_the_follow_up_that_is_due(
     screenshot("facilitator-follow-up")
 
     page.get_by_role("button", name="Lagre oppfølgingen").click()
-    summary = page.locator(".error-summary")
+    summary = page.locator(".ds-error-summary")
     assert "Velg hvordan det går med gruppen." in summary.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.evaluate("document.activeElement.classList.contains('ds-error-summary')")
     assert axe_violations(page) == []
 
     page.get_by_label("Gruppen fungerer godt").check()

@@ -83,6 +83,10 @@ def pages(transactional_db):
         ("bad-request", "/feil/400/"),
         ("forbidden", "/feil/403/"),
         ("server-error", "/feil/500/"),
+        ("facilitator-login", "/igangsetter/logg-inn/"),
+        ("facilitator-password-reset", "/igangsetter/glemt-passord/"),
+        ("facilitator-password-reset-sent", "/igangsetter/glemt-passord/sendt/"),
+        ("facilitator-password-link-broken", "/igangsetter/nytt-passord/MQ/brutt-lenke/"),
         ("login-locked-out", "/igangsetter/sperret/"),
     ]
 
