@@ -32,11 +32,13 @@ from selvhjelp.audit import Action, Page, access_log_url, audit_log_url, record_
 from selvhjelp.models import Centre
 
 from . import retention, rights, services
+from .forms import IntakeForm
 from .models import (
     REFERENCE_ALPHABET,
     ContactAttempt,
     Intake,
     IntakeError,
+    KeepApart,
     Slot,
     StatusChange,
     Theme,
@@ -207,7 +209,25 @@ class ContactAttemptForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("kind") == ContactAttempt.Kind.NOTE and not cleaned.get("note", "").strip():
             self.add_error("note", _("Write the note before saving it."))
+        if cleaned.get("note", "").strip() and not cleaned.get("kind"):
+            # A note typed without choosing what happened is kept, never dropped.
+            self.add_error("kind", _("Choose what happened, so the note can be saved."))
         return cleaned
+
+
+class ContactAttemptAndStatusForm(ContactAttemptForm):
+    """The same entry on a new form, with "mark as contacted" ticked: the common case."""
+
+    mark_contacted = forms.BooleanField(
+        label=_("Mark as contacted at the same time"),
+        required=False,
+        initial=True,
+        help_text=_("Untick when you did not reach the person."),
+    )
+
+    def has_changed(self):
+        # The ticked box alone is no entry; an entry is what happened, or a note.
+        return bool(self.changed_data and set(self.changed_data) - {"mark_contacted"})
 
 
 class StatusReasonForm(forms.Form):
@@ -326,6 +346,62 @@ class NewContactAttemptInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).none()
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # On a new form, logging the call and marking it contacted is one step.
+        if obj is not None and obj.status == Status.NEW:
+            kwargs["form"] = ContactAttemptAndStatusForm
+            kwargs["fields"] = ["kind", "note", "mark_contacted"]
+        return super().get_formset(request, obj, **kwargs)
+
+
+class KeepApartForm(forms.ModelForm):
+    class Meta:
+        model = KeepApart
+        fields = ["other"]
+
+    def clean_other(self):
+        other = self.cleaned_data["other"]
+        if self.instance.pk and other != self.instance.other:
+            raise forms.ValidationError(
+                _("Remove the line and add a new one to choose another person.")
+            )
+        return other
+
+
+class KeepApartInline(admin.TabularInline):
+    """Who this person must not be in a group with: staff only, never shown to the person.
+
+    Saved through intake.services.keep_apart / stop_keeping_apart in
+    IntakeAdmin.save_formset, which write and remove both directions.
+    """
+
+    model = KeepApart
+    fk_name = "intake"
+    form = KeepApartForm
+    extra = 1
+    fields = ["other", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    verbose_name = _("not in the same group as")
+    verbose_name_plural = _("not in the same group as (seen by the centre's staff only)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("other", "created_by")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields["other"]
+        field.queryset = Intake.objects.none()
+        if obj is not None:
+            field.queryset = (
+                Intake.objects.filter(centre=obj.centre_id, anonymised_at__isnull=True)
+                .exclude(pk=obj.pk)
+                .order_by("name", "pk")
+            )
+        field.help_text = _(
+            "For example neighbours, colleagues or former partners. Never write why."
+        )
+        return formset
+
 
 # --- Interest forms -----------------------------------------------------------
 
@@ -351,7 +427,7 @@ class IntakeAdmin(CentreScopedAdmin):
     search_help_text = _("Search by name, reference, mobile number or email.")
     list_per_page = 50
     actions = ["mark_contacted", "mark_waiting", "withdraw", "close", form_group_action]
-    inlines = [StatusHistoryInline, ContactLogInline, NewContactAttemptInline]
+    inlines = [StatusHistoryInline, ContactLogInline, NewContactAttemptInline, KeepApartInline]
     readonly_fields = [
         "reference",
         "status",
@@ -434,7 +510,7 @@ class IntakeAdmin(CentreScopedAdmin):
             for title, options in fieldsets
         ]
 
-    def changelist_view(self, request, extra_context=None):
+    def _changelist_with_access(self, request, extra_context=None):
         """The list; a search or a theme filter is an access to each person it shows."""
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
@@ -553,21 +629,44 @@ class IntakeAdmin(CentreScopedAdmin):
         services.update_intake_details(intake=obj, fields=form.changed_data, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
+        if issubclass(formset.form, KeepApartForm):
+            return self._save_keep_apart(request, form.instance, formset)
         if not issubclass(formset.form, ContactAttemptForm):
             return super().save_formset(request, form, formset, change)
         # The admin's change message reads these three lists.
         formset.new_objects = [
-            services.record_contact_attempt(
+            services.log_contact(
                 intake=form.instance,
                 kind=entry.cleaned_data["kind"],
                 note=entry.cleaned_data.get("note", ""),
                 actor=request.user,
+                mark_contacted=entry.cleaned_data.get("mark_contacted", False),
             )
             for entry in formset.forms
             if entry.has_changed() and entry.is_valid()
         ]
         formset.changed_objects, formset.deleted_objects = [], []
         return formset.new_objects
+
+    def _save_keep_apart(self, request, intake, formset):
+        new, deleted = [], []
+        for entry in formset.forms:
+            if not entry.has_changed() or not entry.is_valid():
+                continue
+            if entry.cleaned_data.get("DELETE") and entry.instance.pk:
+                services.stop_keeping_apart(
+                    intake=intake, other=entry.instance.other, actor=request.user
+                )
+                deleted.append(entry.instance)
+            elif not entry.instance.pk and entry.cleaned_data.get("other"):
+                new.append(
+                    services.keep_apart(
+                        intake=intake, other=entry.cleaned_data["other"], actor=request.user
+                    )
+                )
+        # The admin's change message reads these three lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = new, [], deleted
+        return new
 
     # --- Status: buttons on the change page -----------------------------------
 
@@ -577,6 +676,11 @@ class IntakeAdmin(CentreScopedAdmin):
                 "<path:object_id>/status/<str:to>/",
                 self.admin_site.admin_view(self.change_status_view),
                 name="intake_intake_change_status",
+            ),
+            path(
+                "telefon/",
+                self.admin_site.admin_view(self.register_phone_view),
+                name="intake_intake_register_phone",
             ),
             path(
                 "<path:object_id>/export/",
@@ -618,6 +722,57 @@ class IntakeAdmin(CentreScopedAdmin):
                 context["audit_log_url"] = audit_log_url(obj)
                 context["access_log_url"] = access_log_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def register_phone_view(self, request):
+        """Staff fill in the interest form for a person on the phone (GET shows, POST saves).
+
+        The same form and service as the public page, without its rate
+        limit; the form records that it came by phone and who took the
+        consent, and the person gets the normal receipt by their channel.
+        """
+        if not self.has_view_permission(request) or not request.user.has_perm(
+            "intake.change_intake"
+        ):
+            raise PermissionDenied
+        form = PhoneIntakeForm(
+            request.POST if request.method == "POST" else None, user=request.user
+        )
+        if form.is_valid():
+            try:
+                intake = services.submit_intake(
+                    **form.submission(),
+                    source=Intake.Source.PHONE,
+                    consent_taken_by=request.user,
+                )
+            except IntakeError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(name)s is registered with the reference %(reference)s; the receipt "
+                        "goes to them by their chosen channel."
+                    )
+                    % {"name": intake.name, "reference": intake.reference},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:intake_intake_change", intake.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Register a person who phoned"),
+            "form": form,
+            "cancel_url": reverse("admin:intake_intake_changelist"),
+        }
+        return TemplateResponse(request, "admin/intake/intake/register_phone.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, with the link to register a person who phoned."""
+        extra_context = {
+            **(extra_context or {}),
+            "register_phone_url": reverse("admin:intake_intake_register_phone"),
+        }
+        return self._changelist_with_access(request, extra_context)
 
     def change_status_view(self, request, object_id, to):
         """Ask for a reason when needed (GET), then change the status (POST)."""
@@ -885,3 +1040,30 @@ class ThemeAdmin(RuleErrorsAsMessages, admin.ModelAdmin):
         except IntakeError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:intake_theme_change", unquote(object_id))
+
+
+# --- A person who phoned ------------------------------------------------------------
+
+
+class PhoneIntakeForm(IntakeForm):
+    """The public interest form, filled in by staff while the person is on the phone.
+
+    The same questions and checks; only the staff's centres; the two
+    confirmations are the staff member's record of what the person said.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["website"]
+        self.fields["centre"].queryset = Centre.objects.for_user(user).active()
+        self.fields["applying_for_self"].label = _(
+            "The person phoned about themselves and chooses a group themselves"
+        )
+        self.fields["applying_for_self"].help_text = ""
+        self.fields["consent"].label = _(
+            "I read the consent text to the person, and they agreed on the phone"
+        )
+        self.fields["confirmed_adult"].label = _("The person says they are 18 or older")
+
+    def is_spam(self):
+        return False

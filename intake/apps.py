@@ -30,6 +30,28 @@ class IntakeConfig(AppConfig):
         TODAY_SECTIONS.extend(
             [
                 TodaySection(
+                    key="new-forms",
+                    title=_("New interest forms nobody has contacted"),
+                    order=10,
+                    load=selectors.new_forms_section,
+                    empty=_("Everyone who sent a form has been contacted."),
+                ),
+                TodaySection(
+                    key="ready",
+                    title=_("People ready for a group"),
+                    order=20,
+                    load=selectors.ready_section,
+                    empty=_("Nobody is waiting for a group."),
+                    template="admin/today/ready.html",
+                ),
+                TodaySection(
+                    key="withdrawals",
+                    title=_("Withdrawn since your last visit"),
+                    order=90,
+                    load=selectors.withdrawals_section,
+                    empty=_("Nobody has withdrawn since your last visit."),
+                ),
+                TodaySection(
                     key="erasure-requests",
                     title=_("Erasure asked for by a colleague: confirm it"),
                     order=15,
@@ -50,3 +72,18 @@ class IntakeConfig(AppConfig):
         # week are logged.
         audit.register(Intake, mask_fields=["about"], m2m_fields={"availability"})
         audit.register(ContactAttempt, mask_fields=["note"])
+
+        # The form's themes and times are kept in the cache (intake.choices).
+        from django.db.models.signals import post_delete, post_save
+
+        # So are the rendered forms that show them (selvhjelp.pagecache).
+        from selvhjelp.pagecache import forget_public_pages
+
+        from . import choices
+        from .models import Slot, Theme
+
+        for model in (Theme, Slot):
+            for receiver in (choices.forget, forget_public_pages):
+                uid = f"{receiver.__module__}.{receiver.__name__}-{model.__name__}"
+                post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-saved")
+                post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-gone")

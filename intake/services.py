@@ -1,20 +1,22 @@
 """Workflows around interest forms."""
 
+from datetime import timedelta
+
+from auditlog.context import disable_auditlog
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from selvhjelp import outbox_keys
+from selvhjelp import audit, outbox_keys
 from selvhjelp.messaging import queue_message
 from selvhjelp.models import Centre, OutboundMessage
 
 from .consent import CONSENT_VERSION, form_language
-from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme, is_adult
+from .models import ContactAttempt, Intake, IntakeError, KeepApart, StatusChange, Theme, is_adult
 
 
-@transaction.atomic
 def submit_intake(
     *,
     centre,
@@ -33,6 +35,8 @@ def submit_intake(
     kind=Intake.Kind.ANY,
     availability=(),
     submission_key=None,
+    source=Intake.Source.WEB,
+    consent_taken_by=None,
 ):
     """Save an interest form and write its confirmation to the outbox, atomically.
 
@@ -40,13 +44,19 @@ def submit_intake(
     intake saved the first time instead of a second one. Raises IntakeError
     when a rule of the portal is broken, whatever the form checked before.
     `applying_for_self` is checked, not stored: every form is about the
-    person who sends it. The consent is stored with the version of its text
-    and the language the form was in (intake.consent).
+    person who sends it. Staff registering a person who phoned pass
+    `source=Intake.Source.PHONE` and themselves as `consent_taken_by` (the
+    person consented on the phone); the person gets the same receipt. The
+    consent is stored with the version of its text and the language the
+    form was in (intake.consent).
+
+    Six INSERTs whatever was chosen (the form, its themes, its times, its
+    status, its one audit entry, its receipt) and one look for an identical
+    form, in one transaction; a repeated key costs one more query, after the
+    insert fails.
     """
-    if submission_key:
-        existing = Intake.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
+    if first := identical_submission(centre, name, birth_year, email, phone):
+        return first
     if not centre.active:
         raise IntakeError(_("This centre does not take new interest forms right now."))
     if not (confirmed_adult and is_adult(birth_year, timezone.localdate())):
@@ -59,39 +69,82 @@ def submit_intake(
         raise IntakeError(
             _("Give an email address or a mobile number so the centre can reach you.")
         )
-
+    values = {
+        "centre": centre,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "contact_by": contact_by,
+        "birth_year": birth_year,
+        "confirmed_adult": confirmed_adult,
+        "gender": gender,
+        "about": about,
+        "format": format,
+        "kind": kind,
+        "submission_key": submission_key,
+        "source": source,
+        "consent_taken_by": consent_taken_by,
+    }
     try:
-        # In a savepoint: when a twin request with the same key (a double
-        # click) commits first, this insert fails and the twin's intake is
-        # returned instead of an error.
         with transaction.atomic():
-            intake = Intake.objects.create(
-                centre=centre,
-                name=name,
-                email=email,
-                phone=phone,
-                contact_by=contact_by,
-                birth_year=birth_year,
-                confirmed_adult=confirmed_adult,
-                gender=gender,
-                about=about,
-                format=format,
-                kind=kind,
-                consent_version=CONSENT_VERSION,
-                consent_language=form_language(),
-                consent_given_at=timezone.now(),
-                submission_key=submission_key,
-            )
+            return _save_intake(values, themes, availability)
     except IntegrityError:
+        # The unique submission key: the same form was saved before (a double
+        # click, a retried request, or a twin request that committed first).
         twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
         if not twin:
             raise
         return twin
-    intake.themes.set(themes)
-    intake.availability.set(availability)
+
+
+def _save_intake(values, themes, availability):
+    # The audit entry is written below, once, with the times of week in it:
+    # auditlog would write one for the row and another for the times.
+    with disable_auditlog():
+        intake = Intake.objects.create(
+            **values,
+            consent_version=CONSENT_VERSION,
+            consent_language=form_language(),
+            language=form_language(),
+            consent_given_at=timezone.now(),
+        )
+    themes, availability = list(themes), list(availability)
+    if themes:
+        Through = Intake.themes.through
+        Through.objects.bulk_create(Through(intake=intake, theme=theme) for theme in themes)
+    if availability:
+        Through = Intake.availability.through
+        Through.objects.bulk_create(Through(intake=intake, slot=slot) for slot in availability)
+    audit.log_created(intake, m2m={"availability": availability})
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
+
+
+# A form sent again with the same answers this soon is the same form (the
+# page reloaded with a new submission key after Back, a second tab...).
+IDENTICAL_WITHIN = timedelta(hours=24)
+
+
+def identical_submission(centre, name, birth_year, email, phone):
+    """The first form of the last 24 hours with the same centre, name, birth year and contacts.
+
+    One query. submit_intake returns it instead of saving a second form and
+    sending a second receipt. The name compares without case or extra spaces.
+    """
+    return (
+        Intake.objects.filter(
+            centre=centre,
+            name__iexact=" ".join(str(name).split()),
+            birth_year=birth_year,
+            email__iexact=email or "",
+            phone=phone or "",
+            created_at__gte=timezone.now() - IDENTICAL_WITHIN,
+            anonymised_at__isnull=True,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def message_channel(intake):
@@ -119,6 +172,8 @@ def _queue_confirmation(intake):
         about=intake,
         to=intake,
         dedup_key=outbox_keys.intake_confirmation(intake),
+        # A form saved in this transaction: its key cannot be in the outbox yet.
+        new=True,
         context={
             "first_name": intake.first_name,
             "reference": intake.reference,
@@ -194,6 +249,21 @@ def record_contact_attempt(*, intake, kind, note="", actor):
     return ContactAttempt.objects.create(
         intake=intake, kind=kind, note=note, by=actor, at=timezone.now()
     )
+
+
+@transaction.atomic
+def log_contact(*, intake, kind, note="", actor, mark_contacted=False):
+    """Log a call or note and, when `mark_contacted`, mark a new form contacted: one step.
+
+    Both or neither: a status that cannot change leaves no half-done log.
+    Marking is skipped (not refused) when the form is no longer new, as when
+    a colleague marked it meanwhile. Returns the ContactAttempt.
+    """
+    attempt = record_contact_attempt(intake=intake, kind=kind, note=note, actor=actor)
+    intake.refresh_from_db(fields=["status", "status_changed_at"])
+    if mark_contacted and intake.status == Intake.Status.NEW:
+        change_intake_status(intake=intake, to=Intake.Status.CONTACTED, actor=actor)
+    return attempt
 
 
 # Fields staff may correct after talking to the person; everything else is
@@ -346,3 +416,45 @@ def update_by_person(*, intake, changes):
         for name in ("phone", "email", "contact_by"):
             setattr(intake, name, getattr(locked, name))
     return changed
+
+
+@transaction.atomic
+def keep_apart(*, intake, other, actor):
+    """Record that `intake` and `other` must not be in the same group; returns `intake`'s row.
+
+    Staff of the centre only, both people of the same centre. Written in
+    both directions in one transaction; recording a pair again changes
+    nothing. Groups are not checked here: the suggested groups
+    (groups.suggestions) and their acceptance obey it.
+    """
+    if other is None or other.pk == intake.pk:
+        raise IntakeError(_("Choose another person."))
+    Intake.objects.lock([intake, other])
+    intake, other = Intake.objects.get(pk=intake.pk), Intake.objects.get(pk=other.pk)
+    ensure_may_handle(actor, intake)
+    ensure_may_handle(actor, other)
+    if intake.centre_id != other.centre_id:
+        raise IntakeError(_("Both people must belong to the same centre."))
+    row, _created = KeepApart.objects.get_or_create(
+        intake=intake, other=other, defaults={"created_by": actor}
+    )
+    KeepApart.objects.get_or_create(intake=other, other=intake, defaults={"created_by": actor})
+    return row
+
+
+@transaction.atomic
+def stop_keeping_apart(*, intake, other, actor):
+    """Remove the pair `intake`-`other` (both directions); returns how many rows went."""
+    Intake.objects.lock([intake, other])
+    ensure_may_handle(actor, intake)
+    deleted, _rows = KeepApart.objects.filter(
+        models.Q(intake=intake, other=other) | models.Q(intake=other, other=intake)
+    ).delete()
+    return deleted
+
+
+def kept_apart_pairs(intakes):
+    """{(smaller id, larger id)} of the pairs among `intakes` (ids or instances); one query."""
+    ids = {intake.pk if isinstance(intake, Intake) else int(intake) for intake in intakes}
+    rows = KeepApart.objects.filter(intake__in=ids, other__in=ids).values_list("intake", "other")
+    return {(min(a, b), max(a, b)) for a, b in rows}

@@ -1,16 +1,18 @@
 """The person's own status page ("Hvor står jeg?"), reached only by the link in their receipt.
 
-The link names the form by its reference, signed and dated; nobody can make
-one without the secret key, and a wrong, cut or too old link answers 404.
+The link names the form by its random link key (the one its withdrawal link
+uses, never its id or reference), signed and dated; nobody can make one
+without the secret key, and a wrong, cut or too old link answers 404.
 The page shows the stage the form is at, what happens next and the centre's
 contact details, never the themes or the free text. When a person is
-anonymised the reference is replaced, so their old links stop working.
+anonymised the key is replaced, so their old links stop working.
 
 Where a person stands in a group is the groups app's to tell: it adds a
 function to PLACEMENT_LOOKUPS from its ready(), so this module does not
 import it.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -64,8 +66,8 @@ STAGE_OF_STATUS = {
 
 
 def status_token(intake):
-    """A signed, dated token naming only the form's reference."""
-    return signing.TimestampSigner(salt=STATUS_SALT).sign(intake.reference)
+    """A signed, dated token naming only the form's random link key."""
+    return signing.TimestampSigner(salt=STATUS_SALT).sign(str(intake.withdrawal_key))
 
 
 def status_url(intake):
@@ -81,11 +83,11 @@ def intake_for_status(token, *, lock=False):
     signer = signing.TimestampSigner(salt=STATUS_SALT)
     max_age = timedelta(days=settings.STATUS_LINK_MAX_AGE_DAYS)
     try:
-        reference = signer.unsign(token, max_age=max_age)
-    except signing.BadSignature:  # SignatureExpired included
+        key = uuid.UUID(signer.unsign(token, max_age=max_age))
+    except (signing.BadSignature, ValueError):  # SignatureExpired included
         raise Http404 from None
     intakes = Intake.objects.select_related("centre").filter(
-        reference=reference, anonymised_at__isnull=True, status__in=STAGE_OF_STATUS
+        withdrawal_key=key, anonymised_at__isnull=True, status__in=STAGE_OF_STATUS
     )
     if lock:
         intakes = intakes.select_for_update(of=("self",))

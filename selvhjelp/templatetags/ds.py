@@ -12,9 +12,12 @@ template renders to one per field.
 from dataclasses import dataclass, field
 
 from django import forms, template
+from django.conf import settings
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from selvhjelp import languages
 
 register = template.Library()
 
@@ -179,3 +182,15 @@ def ds_error_summary(form):
             anchor = "" if bound_field.is_hidden else _error_anchor(form, bound_field)
             entries.append((anchor, error))
     return entries
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """A link per language to this page in that language, for the layout's language switch.
+
+    Plain links, so a public page needs no form and no CSRF cookie; see
+    selvhjelp.languages for where they lead.
+    """
+    return languages.language_links(
+        context.get("request"), context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE
+    )

@@ -46,6 +46,8 @@ def test_the_receipt_links_to_the_status_page_made_only_when_sent(submitted, lin
     assert "Se hvor interessemeldingen din står" in email.body
     assert "status" not in str(OutboundMessage.objects.get().context)
     assert status.intake_for_status(link.rstrip("/").rsplit("/", 1)[1]) == submitted
+    # The link names neither the form's id nor its reference.
+    assert submitted.reference not in link and f"/{submitted.pk}:" not in link
 
 
 def test_the_sms_receipt_carries_the_status_link(centre):

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from tests.factories import CentreFactory
 
@@ -42,12 +43,39 @@ def test_footer_pages_exist_in_norwegian(client, url, heading):
     assert f"<h1>{heading}</h1>" in response.content.decode()
 
 
-def test_language_switch_offers_english_and_remembers_it(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert response.status_code == 302
-    html = client.get("/").content.decode()
+def test_language_switch_is_links_to_the_same_page_in_each_language(client):
+    response = client.get("/sentre/")
+    html = response.content.decode()
+
+    assert 'href="/en/sentre/" hreflang="en" lang="en"' in html
+    assert 'href="/nn/sentre/" hreflang="nn" lang="nn"' in html
+    assert 'href="/sentre/" hreflang="nb" lang="nb" aria-current="true"' in html
+    assert "csrfmiddlewaretoken" not in html
+    assert not response.cookies  # no CSRF cookie, no session
+
+
+def test_english_pages_live_under_en_and_link_on_in_english(client):
+    html = client.get("/en/").content.decode()
+
     assert '<html lang="en">' in html
     assert "Find a self-help group near you" in html
+    assert 'href="/en/om-selvhjelpsgrupper/"' in html
+    assert client.get("/").content.decode().count('<html lang="nb">') == 1
+
+
+def test_a_language_cookie_does_not_change_a_public_address(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    assert '<html lang="nb">' in client.get("/").content.decode()
+
+
+def test_pages_outside_the_prefixes_switch_language_by_a_link_that_sets_the_cookie(client):
+    response = client.get("/sprak/en/", {"neste": "/igangsetter/logg-inn/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/igangsetter/logg-inn/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert client.get("/sprak/en/", {"neste": "https://evil.example/"})["Location"] == "/"
 
 
 def test_unknown_page_gives_norwegian_404(client):
@@ -229,6 +257,7 @@ PRIVACY_WORDING = {
     "consent_version": "hvilken versjon av samtykketeksten",
     "consent_language": "på hvilket språk",
     "consent_given_at": "når du samtykket",
+    "language": "språket du brukte i skjemaet",
     "reference": "referansekoden din",
     "submission_key": "et tilfeldig tall som hindrer at det samme skjemaet blir lagret to ganger",
     "status": "statusen til skjemaet",
