@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "crispy_forms",
-    "crispy_bootstrap5",
     "phonenumber_field",
     "csp",
     "selvhjelp.admin_apps.AuditlogConfig",  # django-auditlog

@@ -252,7 +252,7 @@ def test_group_page_has_a_button_per_member_named_with_the_first_name_only(
     html = response.content.decode()
     section = html[html.index('id="taushetsplikt"') : html.index('id="follow-ups-title"')]
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", section, re.S)
-    names = [re.search(r'class="visually-hidden">\s*\((\w+)\)', b).group(1) for b in buttons]
+    names = [re.search(r'class="ds-sr-only">\s*\((\w+)\)', b).group(1) for b in buttons]
     assert names == ["Anne", "Bjørn", "Cecilie", "David"]
     for membership in group.memberships.all():
         assert f'action="{agreement_url(membership)}"' in section
