@@ -181,12 +181,21 @@ class Services:
 
     def start_postgres(self):
         options = f"-p {PG_PORT} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            [*self.as_postgres, "pg_ctl", "start", "-w", "-D", str(self.pgdata)]
-            + ["-o", options, "-l", str(self.workdir / "postgres.log")],
-            check=True,
-            capture_output=True,
-        )
+        for attempt in range(3):
+            started = subprocess.run(
+                [*self.as_postgres, "pg_ctl", "start", "-w", "-D", str(self.pgdata)]
+                + ["-o", options, "-l", str(self.workdir / "postgres.log")],
+                check=False,
+                capture_output=True,
+                text=True,
+            )
+            if started.returncode == 0:
+                return
+            log(f"pg_ctl start failed (try {attempt + 1}): {started.stdout}{started.stderr}")
+            time.sleep(3)
+        server_log = self.workdir / "postgres.log"
+        print(server_log.read_text()[-3000:] if server_log.exists() else "(no server log)")
+        raise RuntimeError("PostgreSQL does not start")
 
     def stop_postgres(self):
         subprocess.run(
