@@ -20,6 +20,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 KEY = "6a8d3c1e-1f0b-4c61-9a7e-0d3f2b1c4e5a"
 
 
+@pytest.fixture(autouse=True)
+def _no_copy_of_the_choices_yet(monkeypatch):
+    """Each test starts without this process's copy (earlier tests' centres are gone)."""
+    from selvhjelp import outage
+
+    monkeypatch.setattr(outage, "_remembered", {})
+
+
 def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,10 +87,7 @@ def test_the_form_page_itself_answers_503_with_the_form_while_the_database_is_do
     assert 'name="submission_key"' in response.content.decode()
 
 
-def test_without_a_copy_of_the_choices_the_form_answers_a_plain_503(client, form, monkeypatch):
-    from selvhjelp import outage
-
-    monkeypatch.setattr(outage, "_remembered", {})
+def test_without_a_copy_of_the_choices_the_form_answers_a_plain_503(client, form):
     with database_down():
         response = client.post("/meld-interesse/", form)
     assert response.status_code == 503
