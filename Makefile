@@ -10,7 +10,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 help:
 	@echo "make run    - serve the portal with demo data on http://127.0.0.1:8000/"
 	@echo "make test   - run ruff and the whole test suite"
-	@echo "make messages - update and compile the bokmål translation catalogue"
+	@echo "make messages - update and compile the bokmål and nynorsk translation catalogues"
 	@echo "make bench-faults - burst of forms while a worker dies and Redis and PostgreSQL restart (ARGS=--short)"
 	@echo "make vendor-css - refresh static/vendor/ from the npm packages pinned in package.json (needs Node)"
 
@@ -48,8 +48,8 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-dev .env
-	$(BIN)/python manage.py makemessages --locale nb --no-obsolete --ignore "bench/*" --ignore "tests/*" --ignore "node_modules/*"
-	$(BIN)/python manage.py compilemessages --locale nb --ignore ".venv"
+	$(BIN)/python manage.py makemessages --locale nb --locale nn --no-obsolete --ignore "bench/*" --ignore "tests/*" --ignore "node_modules/*"
+	$(BIN)/python manage.py compilemessages --locale nb --locale nn --ignore ".venv"
 
 # Designsystemet's CSS, theme and the Inter font, copied from node_modules into
 # static/vendor/ and committed: running the portal needs no Node, only this does.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from selvhjelp.forms import ServiceForm, add_rule_errors
+from selvhjelp.login_security import LoginDelayFormMixin, allow_reset_email, reset_wait_message
 from selvhjelp.models import Centre
 
 from . import services
@@ -20,11 +21,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class FacilitatorLoginForm(AuthenticationForm):
+class FacilitatorLoginForm(LoginDelayFormMixin, AuthenticationForm):
     """Log in with the user name or the email address (invited facilitators have no other)."""
 
     def clean_username(self):
-        username = self.cleaned_data["username"].strip()
+        username = super().clean_username().strip()
         if "@" in username:
             user = get_user_model().objects.filter(email__iexact=username).first()
             if user is not None:
@@ -38,6 +39,13 @@ class FacilitatorPasswordResetForm(PasswordResetForm):
     Only active facilitators get a link; everyone sees the same answer, so the
     form does not reveal who has an account.
     """
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        wait = allow_reset_email(email)
+        if wait:
+            raise forms.ValidationError(reset_wait_message(wait), code="wait")
+        return email
 
     def get_users(self, email):
         # Unlike Django's form, also users without a usable password: an

@@ -7,12 +7,16 @@ the overview is guarded by a test with 1 and 20 groups.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, F, Prefetch, Window
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from groups.models import Group, Meeting, Membership
-from selvhjelp.dates import local_date
+from selvhjelp.dates import local_date, long_date
+from selvhjelp.today import SECTION_ROWS, TodayRow, TodayRows
 
 from .models import Assignment, FollowUp
 
@@ -186,3 +190,67 @@ def overdue_follow_ups_by_centre(today):
 def week_start(today):
     """Monday of the week `today` is in."""
     return today - datetime.timedelta(days=today.weekday())
+
+
+# --- The start page: groups short of facilitators, follow-ups due -----------------------
+
+# Groups that start this soon need their facilitators now.
+SHORT_OF_FACILITATORS_WITHIN = datetime.timedelta(days=14)
+# Usually two facilitators start a group together (DOMAIN.md).
+FACILITATORS_WANTED = 2
+
+
+def short_of_facilitators_section(centres, today, since):
+    """Planned groups starting within 14 days with fewer than two facilitators. Two queries."""
+    groups = (
+        Group.objects.filter(
+            centre__in=centres,
+            status=Group.Status.PLANNED,
+            planned_start__lte=today + SHORT_OF_FACILITATORS_WITHIN,
+        )
+        .annotate(
+            facilitator_count=Count("assignments", filter=Q(assignments__withdrawn_on__isnull=True))
+        )
+        .filter(facilitator_count__lt=FACILITATORS_WANTED)
+    )
+    rows = [
+        TodayRow(
+            label=group.name,
+            url=reverse("admin:groups_group_change", args=[group.pk]) + "#assignments",
+            detail=ngettext(
+                "%(centre)s. Starts %(date)s with %(count)d facilitator.",
+                "%(centre)s. Starts %(date)s with %(count)d facilitators.",
+                group.facilitator_count,
+            )
+            % {
+                "centre": group.centre.name,
+                "date": long_date(group.planned_start),
+                "count": group.facilitator_count,
+            },
+            late=group.facilitator_count == 0 or group.planned_start < today,
+        )
+        for group in groups.select_related("centre").order_by("planned_start", "pk")[:SECTION_ROWS]
+    ]
+    return TodayRows(count=groups.count(), rows=rows)
+
+
+def follow_ups_due_section(centres, today, since):
+    """Follow-ups due today or overdue, of active groups, the earliest first. Two queries."""
+    due = FollowUp.objects.open().filter(
+        group__centre__in=centres,
+        group__status__in=Group.ACTIVE_STATUSES,
+        due_on__lte=today,
+    )
+    rows = [
+        TodayRow(
+            label=_("%(kind)s: %(group)s")
+            % {"kind": follow_up.get_kind_display(), "group": follow_up.group.name},
+            url=reverse("admin:facilitators_followup_change", args=[follow_up.pk]),
+            detail=_("%(centre)s. Due %(date)s.")
+            % {"centre": follow_up.group.centre.name, "date": long_date(follow_up.due_on)},
+            late=follow_up.due_on < today,
+        )
+        for follow_up in due.select_related("group__centre").order_by("due_on", "pk")[:SECTION_ROWS]
+    ]
+    more_url = reverse("admin:facilitators_followup_changelist")
+    return TodayRows(count=due.count(), rows=rows, more_url=more_url)

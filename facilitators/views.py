@@ -18,13 +18,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from groups import members as group_members
 from groups import services as group_services
 from groups.models import Group, GroupRuleError
 
-from . import calendar, selectors, services
-from .access import assignment_for, facilitator_required, follow_up_for, membership_for
+from . import calendar, selectors, services, visits
+from .access import (
+    assignment_for,
+    facilitator_required,
+    follow_up_for,
+    membership_for,
+    visit_for,
+)
 from .forms import FollowUpForm
 from .models import Facilitator
+from .visit_forms import VisitAnswerForm
 
 
 def _feed_url(facilitator):
@@ -48,6 +56,7 @@ def overview(request):
             "assignments": assignments,
             "meetings": meetings,
             "follow_ups": selectors.open_follow_ups(assignments),
+            "visit_requests": list(visits.visits_to_answer(facilitator)),
             "today": timezone.localdate(),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
@@ -60,6 +69,7 @@ def group_detail(request, group_id):
     assignment = assignment_for(request.facilitator, group_id)
     group = assignment.group
     attended = {meeting.pk for meeting in selectors.attended_meetings([assignment])}
+    meetings = list(group.meetings.order_by("start", "sequence"))
     return render(
         request,
         "facilitators/group_detail.html",
@@ -71,7 +81,8 @@ def group_detail(request, group_id):
                 .select_related("intake")
                 .only("group_id", "confidentiality_agreed_at", "intake__name")
             ),
-            "meetings": group.meetings.order_by("start", "sequence"),
+            "meetings": meetings,
+            "expected": group_members.expected_counts(m for m in meetings if not m.cancelled),
             "attended": attended,
             "follow_ups": group.follow_ups.order_by("due_on", "pk"),
             "today": timezone.localdate(),
@@ -118,6 +129,25 @@ def follow_up_detail(request, follow_up_id):
             "form": form,
             "today": timezone.localdate(),
         },
+    )
+
+
+@facilitator_required
+def visit_detail(request, follow_up_id):
+    """A visit a group asked for: pick a meeting to come to, or decline with a note to staff."""
+    visit = visit_for(request.facilitator, follow_up_id)
+    form = VisitAnswerForm(request.POST or None, meetings=visits.meetings_to_choose(visit.group))
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = form.save(visit=visit, facilitator=request.facilitator)
+        except services.FacilitatorError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done)
+            return redirect("facilitators:overview")
+    return render(
+        request, "facilitators/visit.html", {"visit": visit, "group": visit.group, "form": form}
     )
 
 

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from facilitators.admin import AssignmentInline, FollowUpInline, WithdrawnAssignmentInline
@@ -36,6 +36,7 @@ from .forms import (
     MembershipRecordForm,
     MoveMeetingForm,
     RemoveMemberForm,
+    SendInvitationsForm,
 )
 from .models import MAX_MEMBERS, Group, Meeting, Membership
 
@@ -312,6 +313,7 @@ class GroupAdmin(CentreScopedAdmin):
                 rule_warnings=rules.group_warnings(group),
                 can_add_member=group.is_active and group.member_count < MAX_MEMBERS,
                 can_change_status=bool(Group.TRANSITIONS[group.status]),
+                invitations_held=group.invitations_held and group.is_active,
             )
             if request.method == "GET":
                 # The page names every member, past and present: an access to each.
@@ -365,6 +367,7 @@ class GroupAdmin(CentreScopedAdmin):
             ("meetings/<int:meeting_id>/cancel/", self.cancel_meeting_view, "cancel_meeting"),
             ("meetings/<int:meeting_id>/move/", self.move_meeting_view, "move_meeting"),
             ("status/", self.status_view, "status"),
+            ("send-invitations/", self.send_invitations_view, "send_invitations"),
         ]
         return [
             path(
@@ -432,6 +435,29 @@ class GroupAdmin(CentreScopedAdmin):
             done=lambda membership: (
                 gettext("%(name)s is now in the group and gets a message.")
                 % {"name": membership.intake.name}
+            ),
+        )
+
+    def send_invitations_view(self, request, object_id):
+        """Send the invitations held when the group was formed (GET asks, POST sends)."""
+        group = self._group(request, object_id)
+        return self._service_page(
+            request,
+            group,
+            SendInvitationsForm(request.POST if request.method == "POST" else None, group=group),
+            title=gettext("Send the invitations to %(group)s") % {"group": group.name},
+            intro=gettext(
+                "Each member gets “you have a place” with the group's time, place and first "
+                "meeting, by the channel they chose. This is done once."
+            ),
+            submit=gettext("Send the invitations now"),
+            done=lambda count: (
+                ngettext(
+                    "The invitation is sent to %(count)d member.",
+                    "The invitations are sent to %(count)d members.",
+                    count,
+                )
+                % {"count": count}
             ),
         )
 

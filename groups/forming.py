@@ -8,6 +8,7 @@ public holidays, and forms the group with services.form_group when staff
 confirm, accepting the warnings with one more click.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,10 @@ from intake import rights
 from selvhjelp.audit import Action, Page, record_access
 
 from .forms import GroupFrameForm, HolidayForm, suggest_frame
+
+# The buttons that form the group: send the invitations now or hold them,
+# with or without accepting the guidelines' warnings.
+FORM_BUTTONS = ("_form", "_form_anyway", "_form_hold", "_form_hold_anyway")
 
 
 @admin.action(description=_("Form a group of the selected"))
@@ -47,22 +52,26 @@ def form_group_action(modeladmin, request, queryset):
         intakes=intakes,
         initial=suggest_frame(intakes),
     )
-    confirm = "_form" in post or "_form_anyway" in post
+    pressed = next((name for name in FORM_BUTTONS if name in post), None)
     check = planned = holiday_form = None
     if frame.is_bound and frame.is_valid():
         check, planned = frame.check(), frame.planned()
-        holiday_bound = confirm or any(key.startswith("holiday-") for key in post)
+        holiday_bound = pressed or any(key.startswith("holiday-") for key in post)
         holiday_form = HolidayForm(
             post if holiday_bound else None, prefix="holiday", planned=planned
         )
-        if confirm and check.ok and holiday_form.is_valid():
+        if pressed and check.ok and holiday_form.is_valid():
+            send_now = "hold" not in pressed
             group = frame.save(
                 actor=request.user,
-                accept_warnings="_form_anyway" in post,
+                accept_warnings="anyway" in pressed,
                 holiday_choices=holiday_form.choices(),
+                send_invitations=send_now,
             )
             if group is not None:
-                _tell_formed(modeladmin, request, group, frame.cleaned_data["facilitators"])
+                _tell_formed(
+                    modeladmin, request, group, frame.cleaned_data["facilitators"], send_now
+                )
                 return redirect("admin:groups_group_change", group.pk)
     on = frame.cleaned_data.get("first_meeting") if check else None
     # The page shows each person's themes next to their name: an access to each.
@@ -88,6 +97,9 @@ def form_group_action(modeladmin, request, queryset):
             "field_errors": any(field.errors for field in frame),
             "planned": planned,
             "holiday_form": holiday_form,
+            # Who will be told what, before anything is sent.
+            "told": frame.told() if check else None,
+            "reminder_days": settings.FACILITATOR_REMINDER_DAYS,
             "start_time": frame.cleaned_data.get("start_time") if check else None,
             "action_name": "form_group_action",
             "media": modeladmin.media + frame.media,
@@ -95,13 +107,15 @@ def form_group_action(modeladmin, request, queryset):
     )
 
 
-def _tell_formed(modeladmin, request, group, facilitators):
-    modeladmin.message_user(
-        request,
-        gettext("The group “%(group)s” is formed; the participants get a message.")
-        % {"group": group.name},
-        messages.SUCCESS,
-    )
+def _tell_formed(modeladmin, request, group, facilitators, sent):
+    if sent:
+        done = gettext("The group “%(group)s” is formed; the participants get a message.")
+    else:
+        done = gettext(
+            "The group “%(group)s” is formed. Nobody has been told yet: send the "
+            "invitations from this page when you are ready."
+        )
+    modeladmin.message_user(request, done % {"group": group.name}, messages.SUCCESS)
     if not facilitators:
         modeladmin.message_user(
             request,

@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from facilitators import services as facilitator_services
 from facilitators.models import Facilitator
 from intake.models import Intake, Slot, Theme
-from selvhjelp.dates import local_date
+from selvhjelp.dates import local_date, local_start
 from selvhjelp.forms import ServiceForm, add_rule_errors
 from selvhjelp.models import Centre
 
 from . import meetings, rules, schedule, services
+from .messages import welcome_preview
 from .models import Group, Membership
 
 
@@ -118,10 +119,24 @@ class GroupFrameForm(ServiceForm):
             "them later, on the group's page."
         ),
     )
+    meetings_attended = forms.IntegerField(
+        label=_("Facilitators attend the first meetings"),
+        required=False,
+        min_value=1,
+        max_value=12,
+        help_text=_(
+            "How many of the first meetings the facilitators come to. "
+            "The centre's usual number is filled in."
+        ),
+    )
 
     def __init__(self, *args, user, intakes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.intakes = list(intakes)
+        if self.intakes:
+            # The centre's usual number, asked every time (a facilitator who
+            # came only to the first meeting was a surprise).
+            self.fields["meetings_attended"].initial = self.intakes[0].centre.facilitator_meetings
         centres = Centre.objects.for_user(user)
         self.fields["centre"].queryset = centres
         self._offer_facilitators(centres)
@@ -183,21 +198,48 @@ class GroupFrameForm(ServiceForm):
     def check(self):
         """The check page: rules broken and guidelines not met (the place is not needed)."""
         kwargs = self.service_kwargs()
-        del kwargs["venue"], kwargs["video_link"]
+        del kwargs["venue"], kwargs["video_link"], kwargs["meetings_attended"]
         return rules.check_group(intakes=self.intakes, **kwargs)
 
     def planned(self):
         """The first 12 meetings as they would be planned."""
         return meetings.proposed_schedule(self.cleaned_data["first_meeting"])
 
-    def call_service(self, *, actor, accept_warnings=False, holiday_choices=None):
+    def call_service(
+        self, *, actor, accept_warnings=False, holiday_choices=None, send_invitations=True
+    ):
         return services.form_group(
             intakes=self.intakes,
             actor=actor,
             accept_warnings=accept_warnings,
             holiday_choices=holiday_choices,
+            send_invitations=send_invitations,
             **self.service_kwargs(),
         )
+
+    def told(self):
+        """Who is told what when the group is formed: each member's message, each facilitator's.
+
+        [(name, channel, address, text)] for the members (nothing is written
+        to the outbox), and the chosen facilitators with the meetings they
+        are reminded of.
+        """
+        data = self.cleaned_data
+        group = Group(
+            centre=data["centre"],
+            name=data["name"],
+            format=data["format"],
+            venue=data["venue"],
+            video_link=data["video_link"],
+            weekday=data["weekday"],
+            start_time=data["start_time"],
+        )
+        first = local_start(data["first_meeting"], data["start_time"])
+        members = [
+            (intake.name_and_reference, *welcome_preview(intake, group, first))
+            for intake in self.intakes
+        ]
+        return members, list(data["facilitators"])
 
     def service_kwargs(self):
         data = self.cleaned_data
@@ -214,6 +256,7 @@ class GroupFrameForm(ServiceForm):
             "length": data["length"],
             "first_meeting": data["first_meeting"],
             "facilitators": list(data["facilitators"]),
+            "meetings_attended": data["meetings_attended"],
         }
 
 
@@ -468,3 +511,14 @@ class MembershipRecordForm(forms.ModelForm):
             strict=False,
         ):
             widget.attrs["aria-label"] = label % {"name": name}
+
+
+class SendInvitationsForm(ServiceForm):
+    """Send the held "you have a place" messages of a group (services.send_invitations)."""
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+
+    def call_service(self, *, actor, accept_warnings=False):
+        return services.send_invitations(group=self.group, actor=actor)

@@ -15,7 +15,7 @@ from intake.models import Slot
 from intake.services import message_channel
 from selvhjelp import outbox_keys
 from selvhjelp.dates import clock, iso, local_start
-from selvhjelp.messaging import queue_message
+from selvhjelp.messaging import queue_message, recipient_language
 
 from .models import Group
 
@@ -52,9 +52,6 @@ def queue_welcome(membership):
         .order_by("start")
         .first()
     )
-    # Messages are always in bokmål; the outbox keeps the weekday as text.
-    with translation.override("nb"):
-        weekday = str(Slot.WEEKDAYS[group.weekday][1])
     queue_message(
         centre=group.centre,
         channel=channel,
@@ -63,14 +60,44 @@ def queue_welcome(membership):
         message_type="group_welcome",
         about=membership,
         dedup_key=outbox_keys.group_welcome(membership),
-        context={
-            "first_name": intake.first_name,
-            **where(group),
-            "weekday": weekday,
-            "time": clock(group.start_time),
-            "first_meeting_at": iso(first.start) if first else "",
-        },
+        context=welcome_context(intake, group, first.start if first else None),
     )
+
+
+def welcome_context(intake, group, first_start):
+    """What "you have a place" says to `intake` about `group`, first meeting at `first_start`."""
+    # The outbox keeps the weekday as text, in the member's language.
+    with translation.override(recipient_language(intake)):
+        weekday = str(Slot.WEEKDAYS[group.weekday][1])
+    return {
+        "first_name": intake.first_name,
+        **where(group),
+        "weekday": weekday,
+        "time": clock(group.start_time),
+        "first_meeting_at": iso(first_start) if first_start else "",
+    }
+
+
+def welcome_preview(intake, group, first_start):
+    """(channel label, address, text): "you have a place" as `intake` would get it.
+
+    For the check page before a group is formed: `group` may be unsaved.
+    Nothing is written to the outbox.
+    """
+    from selvhjelp.messaging import render_message
+    from selvhjelp.models import OutboundMessage
+
+    channel, recipient = message_channel(intake)
+    message = OutboundMessage(
+        centre=group.centre,
+        channel=channel,
+        recipient=recipient,
+        message_type="group_welcome",
+        context=welcome_context(intake, group, first_start),
+    )
+    rendered = render_message(message, preview=True)
+    text = f"{rendered.subject}\n\n{rendered.body}" if rendered.subject else rendered.body
+    return OutboundMessage.Channel(channel).label, str(recipient), text.strip()
 
 
 def queue_to_members(group, *, message_type, about, key, context):

@@ -93,7 +93,10 @@ def remind_first_meetings(*, now=None):
     meetings = {
         meeting.pk: meeting
         for meeting in meetings_to_remind(
-            Meeting.objects.select_related("group__centre"), now=now, days=days
+            # Nobody is reminded of a group they have not been invited to yet.
+            Meeting.objects.select_related("group__centre").filter(group__invitations_held=False),
+            now=now,
+            days=days,
         )
     }
     if not meetings:

@@ -83,6 +83,8 @@ def form_group(
     holiday_choices=None,
     facilitators=(),
     formed_on=None,
+    send_invitations=True,
+    meetings_attended=None,
 ):
     """Form a group of `intakes` with its memberships, meeting schedule and welcome messages.
 
@@ -155,17 +157,22 @@ def form_group(
         planned_start=first_meeting,
         created_by=actor,
     )
+    group.invitations_held = not send_invitations
     group.save()
     meetings.create_meetings(group, planned, moves)
     for seat, intake in enumerate(rules.load_intakes(ids), start=1):
         membership = _join(group=group, intake=intake, seat=seat, joined_on=formed_on, actor=actor)
-        queue_welcome(membership)
+        if send_invitations:
+            queue_welcome(membership)
     # The facilitators' follow-up after the first meetings (facilitators app).
     facilitator_services.create_follow_up(group=group)
     for facilitator in facilitators:
         try:
             facilitator_services.assign_facilitator(
-                group=group, facilitator=facilitator, actor=actor
+                group=group,
+                facilitator=facilitator,
+                meetings_attended=meetings_attended or centre.facilitator_meetings,
+                actor=actor,
             )
         except facilitator_services.FacilitatorError as error:
             # Raised out of this transaction: the group, its members, meetings
@@ -200,8 +207,34 @@ def add_member(*, group, intake, actor, joined_on=None, group_agreed=False, acce
     membership = _join(
         group=group, intake=intake, seat=_free_seat(group), joined_on=joined_on, actor=actor
     )
-    queue_welcome(membership)
+    if not group.invitations_held:  # held invitations go out to everyone together
+        queue_welcome(membership)
     return membership
+
+
+@transaction.atomic
+def send_invitations(*, group, actor):
+    """Send the held "you have a place" messages to the group's members, once.
+
+    For a group formed with its invitations held. Raises GroupRuleError when
+    they were sent already or the group is no longer active. Returns how
+    many members are told.
+    """
+    group = Group.objects.lock(group)
+    if not group.invitations_held:
+        raise GroupRuleError(
+            _("The invitations to “%(group)s” have been sent already.") % {"group": group.name}
+        )
+    if not group.is_active:
+        raise GroupRuleError(
+            _("The group “%(group)s” has ended or was cancelled.") % {"group": group.name}
+        )
+    members = list(group.memberships.active().select_related("intake", "group__centre"))
+    for membership in members:
+        queue_welcome(membership)
+    group.invitations_held = False
+    group.save(update_fields=["invitations_held", "updated_at"])
+    return len(members)
 
 
 @transaction.atomic

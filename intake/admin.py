@@ -32,6 +32,7 @@ from selvhjelp.audit import Action, Page, access_log_url, audit_log_url, record_
 from selvhjelp.models import Centre
 
 from . import retention, rights, services
+from .forms import IntakeForm
 from .models import (
     REFERENCE_ALPHABET,
     ContactAttempt,
@@ -207,7 +208,25 @@ class ContactAttemptForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("kind") == ContactAttempt.Kind.NOTE and not cleaned.get("note", "").strip():
             self.add_error("note", _("Write the note before saving it."))
+        if cleaned.get("note", "").strip() and not cleaned.get("kind"):
+            # A note typed without choosing what happened is kept, never dropped.
+            self.add_error("kind", _("Choose what happened, so the note can be saved."))
         return cleaned
+
+
+class ContactAttemptAndStatusForm(ContactAttemptForm):
+    """The same entry on a new form, with "mark as contacted" ticked: the common case."""
+
+    mark_contacted = forms.BooleanField(
+        label=_("Mark as contacted at the same time"),
+        required=False,
+        initial=True,
+        help_text=_("Untick when you did not reach the person."),
+    )
+
+    def has_changed(self):
+        # The ticked box alone is no entry; an entry is what happened, or a note.
+        return bool(self.changed_data and set(self.changed_data) - {"mark_contacted"})
 
 
 class StatusReasonForm(forms.Form):
@@ -326,6 +345,13 @@ class NewContactAttemptInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).none()
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # On a new form, logging the call and marking it contacted is one step.
+        if obj is not None and obj.status == Status.NEW:
+            kwargs["form"] = ContactAttemptAndStatusForm
+            kwargs["fields"] = ["kind", "note", "mark_contacted"]
+        return super().get_formset(request, obj, **kwargs)
+
 
 # --- Interest forms -----------------------------------------------------------
 
@@ -434,7 +460,7 @@ class IntakeAdmin(CentreScopedAdmin):
             for title, options in fieldsets
         ]
 
-    def changelist_view(self, request, extra_context=None):
+    def _changelist_with_access(self, request, extra_context=None):
         """The list; a search or a theme filter is an access to each person it shows."""
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
@@ -557,11 +583,12 @@ class IntakeAdmin(CentreScopedAdmin):
             return super().save_formset(request, form, formset, change)
         # The admin's change message reads these three lists.
         formset.new_objects = [
-            services.record_contact_attempt(
+            services.log_contact(
                 intake=form.instance,
                 kind=entry.cleaned_data["kind"],
                 note=entry.cleaned_data.get("note", ""),
                 actor=request.user,
+                mark_contacted=entry.cleaned_data.get("mark_contacted", False),
             )
             for entry in formset.forms
             if entry.has_changed() and entry.is_valid()
@@ -577,6 +604,11 @@ class IntakeAdmin(CentreScopedAdmin):
                 "<path:object_id>/status/<str:to>/",
                 self.admin_site.admin_view(self.change_status_view),
                 name="intake_intake_change_status",
+            ),
+            path(
+                "telefon/",
+                self.admin_site.admin_view(self.register_phone_view),
+                name="intake_intake_register_phone",
             ),
             path(
                 "<path:object_id>/export/",
@@ -618,6 +650,57 @@ class IntakeAdmin(CentreScopedAdmin):
                 context["audit_log_url"] = audit_log_url(obj)
                 context["access_log_url"] = access_log_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def register_phone_view(self, request):
+        """Staff fill in the interest form for a person on the phone (GET shows, POST saves).
+
+        The same form and service as the public page, without its rate
+        limit; the form records that it came by phone and who took the
+        consent, and the person gets the normal receipt by their channel.
+        """
+        if not self.has_view_permission(request) or not request.user.has_perm(
+            "intake.change_intake"
+        ):
+            raise PermissionDenied
+        form = PhoneIntakeForm(
+            request.POST if request.method == "POST" else None, user=request.user
+        )
+        if form.is_valid():
+            try:
+                intake = services.submit_intake(
+                    **form.submission(),
+                    source=Intake.Source.PHONE,
+                    consent_taken_by=request.user,
+                )
+            except IntakeError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(name)s is registered with the reference %(reference)s; the receipt "
+                        "goes to them by their chosen channel."
+                    )
+                    % {"name": intake.name, "reference": intake.reference},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:intake_intake_change", intake.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Register a person who phoned"),
+            "form": form,
+            "cancel_url": reverse("admin:intake_intake_changelist"),
+        }
+        return TemplateResponse(request, "admin/intake/intake/register_phone.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, with the link to register a person who phoned."""
+        extra_context = {
+            **(extra_context or {}),
+            "register_phone_url": reverse("admin:intake_intake_register_phone"),
+        }
+        return self._changelist_with_access(request, extra_context)
 
     def change_status_view(self, request, object_id, to):
         """Ask for a reason when needed (GET), then change the status (POST)."""
@@ -885,3 +968,30 @@ class ThemeAdmin(RuleErrorsAsMessages, admin.ModelAdmin):
         except IntakeError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:intake_theme_change", unquote(object_id))
+
+
+# --- A person who phoned ------------------------------------------------------------
+
+
+class PhoneIntakeForm(IntakeForm):
+    """The public interest form, filled in by staff while the person is on the phone.
+
+    The same questions and checks; only the staff's centres; the two
+    confirmations are the staff member's record of what the person said.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["website"]
+        self.fields["centre"].queryset = Centre.objects.for_user(user).active()
+        self.fields["applying_for_self"].label = _(
+            "The person phoned about themselves and chooses a group themselves"
+        )
+        self.fields["applying_for_self"].help_text = ""
+        self.fields["consent"].label = _(
+            "I read the consent text to the person, and they agreed on the phone"
+        )
+        self.fields["confirmed_adult"].label = _("The person says they are 18 or older")
+
+    def is_spam(self):
+        return False

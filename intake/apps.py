@@ -17,18 +17,40 @@ class IntakeConfig(AppConfig):
 
         from . import selectors
         from .models import ContactAttempt, Intake
-        from .retention import withdrawal_context
+        from .status import receipt_links
 
-        # The receipt carries the person's withdrawal link, made only when it
-        # is sent so that it never sits in the outbox.
+        # The receipt carries the person's status and withdrawal links, made
+        # only when it is sent so that they never sit in the outbox.
         MESSAGE_TYPES["intake_confirmation"] = MessageType(
-            _("Confirmation of an interest form"), send_time_context=withdrawal_context
+            _("Confirmation of an interest form"), send_time_context=receipt_links
         )
         DIGEST_COUNTERS["uncontacted_intakes"] = selectors.count_uncontacted_intakes
         DIGEST_COUNTERS["idle_intakes"] = selectors.count_idle_intakes
         DIGEST_COUNTERS["pending_erasures"] = selectors.count_pending_erasures
         TODAY_SECTIONS.extend(
             [
+                TodaySection(
+                    key="new-forms",
+                    title=_("New interest forms nobody has contacted"),
+                    order=10,
+                    load=selectors.new_forms_section,
+                    empty=_("Everyone who sent a form has been contacted."),
+                ),
+                TodaySection(
+                    key="ready",
+                    title=_("People ready for a group"),
+                    order=20,
+                    load=selectors.ready_section,
+                    empty=_("Nobody is waiting for a group."),
+                    template="admin/today/ready.html",
+                ),
+                TodaySection(
+                    key="withdrawals",
+                    title=_("Withdrawn since your last visit"),
+                    order=90,
+                    load=selectors.withdrawals_section,
+                    empty=_("Nobody has withdrawn since your last visit."),
+                ),
                 TodaySection(
                     key="erasure-requests",
                     title=_("Erasure asked for by a colleague: confirm it"),

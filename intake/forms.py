@@ -68,6 +68,31 @@ def checkboxes():
     return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
 
 
+def contact_errors(data):
+    """(field, message) when the contact details cannot reach the person the way they chose."""
+    phone, email = data.get("phone"), data.get("email")
+    contact_by = data.get("contact_by")
+    if "phone" not in data or "email" not in data:
+        return []
+    if not (phone or email):
+        return [
+            (
+                "phone",
+                _(
+                    "Write your mobile number or your email address, or both, "
+                    "so the centre can reach you."
+                ),
+            )
+        ]
+    if contact_by == Intake.ContactBy.PHONE and not phone:
+        return [("phone", _("You chose to be contacted by phone. Write your mobile number."))]
+    if contact_by == Intake.ContactBy.SMS and not phone:
+        return [("phone", _("You chose to get an SMS. Write your mobile number."))]
+    if contact_by == Intake.ContactBy.EMAIL and not email:
+        return [("email", _("You chose to be contacted by email. Write your email address."))]
+    return []
+
+
 class IntakeForm(forms.Form):
     centre = CentreChoiceField(
         label=_("Which centre do you want to contact?"),
@@ -303,25 +328,8 @@ class IntakeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        phone, email = data.get("phone"), data.get("email")
-        contact_by = data.get("contact_by")
-        if "phone" in data and "email" in data:
-            if not (phone or email):
-                self.add_error(
-                    "phone",
-                    _(
-                        "Write your mobile number or your email address, or both, "
-                        "so the centre can reach you."
-                    ),
-                )
-            elif contact_by in (Intake.ContactBy.PHONE, Intake.ContactBy.SMS) and not phone:
-                self.add_error(
-                    "phone", _("You chose to be contacted by phone. Write your mobile number.")
-                )
-            elif contact_by == Intake.ContactBy.EMAIL and not email:
-                self.add_error(
-                    "email", _("You chose to be contacted by email. Write your email address.")
-                )
+        for name, error in contact_errors(data):
+            self.add_error(name, error)
         centre = data.get("centre")
         if (
             centre
@@ -415,3 +423,41 @@ class IntakeForm(forms.Form):
                 anchor = "" if bound_field.is_hidden else self.error_anchor(bound_field)
                 entries.append((anchor, error))
         return entries
+
+
+class StatusUpdateForm(forms.Form):
+    """What a person may change on their status page: how to reach them and when they can meet.
+
+    The fields, their checks and the times grid are the interest form's own.
+    """
+
+    phone = IntakeForm.base_fields["phone"]
+    email = IntakeForm.base_fields["email"]
+    contact_by = IntakeForm.base_fields["contact_by"]
+    availability = IntakeForm.base_fields["availability"]
+
+    clean_phone = IntakeForm.clean_phone
+    availability_grid = IntakeForm.availability_grid
+    parts_of_day = IntakeForm.parts_of_day
+    error_anchor = IntakeForm.error_anchor
+    error_summary = IntakeForm.error_summary
+
+    def __init__(self, *args, intake, **kwargs):
+        initial = {
+            "phone": intake.phone,
+            "email": intake.email,
+            "contact_by": intake.contact_by,
+            "availability": [slot.pk for slot in intake.availability.all()],
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["availability"].queryset = Slot.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        for name, error in contact_errors(data):
+            self.add_error(name, error)
+        return data
+
+    def changes(self):
+        """The keyword arguments for services.update_by_person."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}

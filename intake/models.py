@@ -1,4 +1,5 @@
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from selvhjelp.errors import RuleError
 from selvhjelp.models import Centre
+
+from .reference import THEME_LABELS
 
 # Self-help groups in the portal are for adults (DOMAIN.md). Only the year of
 # birth is asked: a person is counted as the age they reach in a year.
@@ -55,7 +58,8 @@ class Theme(models.Model):
         verbose_name_plural = _("themes")
 
     def __str__(self):
-        return self.name
+        # The starting themes in the page's language (intake.reference).
+        return str(THEME_LABELS.get(self.name, self.name))
 
 
 class Slot(models.Model):
@@ -147,6 +151,10 @@ class Intake(models.Model):
         SMS = "sms", _("SMS")
         EMAIL = "email", _("Email")
 
+    class Source(models.TextChoices):
+        WEB = "web", _("The web form")
+        PHONE = "phone", _("By phone, registered by staff")
+
     OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.WAITING]
     # Which status may follow which; withdrawn and closed end the intake.
     TRANSITIONS = {
@@ -163,6 +171,11 @@ class Intake(models.Model):
     )
     reference = models.CharField(
         _("reference"), max_length=7, unique=True, default=new_reference, editable=False
+    )
+    # What the withdrawal link in the receipt names (signed, intake.retention):
+    # random, so a link tells nothing of how many forms exist.
+    withdrawal_key = models.UUIDField(
+        _("withdrawal key"), unique=True, default=uuid.uuid4, editable=False
     )
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("email"), blank=True)
@@ -199,6 +212,33 @@ class Intake(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=20, blank=True)
     consent_language = models.CharField(_("consent text language"), max_length=10, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # How the form came in: sent by the person, or filled in by staff while
+    # the person was on the phone (who took the consent is kept then).
+    source = models.CharField(
+        _("received by"), max_length=10, choices=Source.choices, default=Source.WEB
+    )
+    consent_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent taken by phone by"),
+    )
+    # The form this one was merged into (the same person twice); this one is
+    # closed and keeps its own history.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    # The language the person used (a code of settings.LANGUAGES), set when
+    # the form is sent: their emails and SMS are written in it. Bokmål for
+    # forms registered by staff and for those sent before it was kept.
+    language = models.CharField(_("language"), max_length=10, default="nb")
     # Set by the form page; a second POST of the same form finds the first
     # intake. Cleared SUBMISSION_KEY_HOURS later (the job clear_submission_keys).
     submission_key = models.UUIDField(_("submission key"), unique=True, null=True, editable=False)

@@ -33,6 +33,7 @@ person's name. Each step takes a fixed number of queries per batch of forms.
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
@@ -132,12 +133,19 @@ ANONYMISED_INTAKE = {
     "consent_version": "",
     "consent_language": "",
     "consent_given_at": None,
+    "language": "nb",
     "submission_key": None,
     "status": Intake.Status.CLOSED,
     "delete_after": None,
     "idle_notice_at": None,
 }
-ANONYMISED_INTAKE_NEW = ("reference", "status_changed_at", "updated_at", "anonymised_at")
+ANONYMISED_INTAKE_NEW = (
+    "reference",
+    "withdrawal_key",
+    "status_changed_at",
+    "updated_at",
+    "anonymised_at",
+)
 ANONYMISED_MEMBERSHIP = {
     "seat": 1,
     "first_attended_on": None,
@@ -501,6 +509,7 @@ def anonymise_people(intakes, now, *, sessions=True):
             setattr(intake, field, value)
         # A new reference: the old one is in the person's own receipt.
         intake.reference = reference
+        intake.withdrawal_key = uuid.uuid4()
         intake.birth_year -= intake.birth_year % 10
         month = timezone.localtime(intake.created_at)
         intake.created_at = month.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -537,8 +546,9 @@ class WithdrawalLinkError(Exception):
 
 
 def withdrawal_token(intake_id):
-    """A signed, dated token naming only the form's id."""
-    return signing.TimestampSigner(salt=WITHDRAWAL_SALT).sign(str(intake_id))
+    """A signed, dated token naming the form's random withdrawal key (never its id)."""
+    key = Intake.objects.values_list("withdrawal_key", flat=True).get(pk=intake_id)
+    return signing.TimestampSigner(salt=WITHDRAWAL_SALT).sign(key.hex)
 
 
 def withdrawal_url(intake_id):
@@ -550,11 +560,19 @@ def withdrawal_context(message):
     """Send-time values of the receipt: the personal withdrawal link (never in the outbox)."""
     if message.content_type_id != ContentType.objects.get_for_model(Intake).pk:
         return {}
-    return {"withdraw_url": withdrawal_url(message.object_id)}
+    try:
+        return {"withdraw_url": withdrawal_url(message.object_id)}
+    except Intake.DoesNotExist:  # deleted before its receipt went out
+        return {}
 
 
 def read_withdrawal_token(token):
-    """The id a withdrawal link names; WithdrawalLinkError if it is not ours or too old."""
+    """The id of the form a withdrawal link names (None when it is no longer stored).
+
+    WithdrawalLinkError if the link is not ours or too old. Links sent before
+    the random key named the form's id; they keep working until they expire
+    (WITHDRAWAL_LINK_MAX_AGE_DAYS), as they are signed all the same.
+    """
     signer = signing.TimestampSigner(salt=WITHDRAWAL_SALT)
     max_age = timedelta(days=settings.WITHDRAWAL_LINK_MAX_AGE_DAYS)
     try:
@@ -563,9 +581,13 @@ def read_withdrawal_token(token):
         raise WithdrawalLinkError(expired=True) from None
     except signing.BadSignature:
         raise WithdrawalLinkError from None
-    if not value.isdigit():
-        raise WithdrawalLinkError
-    return int(value)
+    if value.isdigit():
+        return int(value)
+    try:
+        key = uuid.UUID(hex=value)
+    except ValueError:
+        raise WithdrawalLinkError from None
+    return Intake.objects.filter(withdrawal_key=key).values_list("pk", flat=True).first()
 
 
 def intake_for_withdrawal(token):

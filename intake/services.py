@@ -1,9 +1,12 @@
 """Workflows around interest forms."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from selvhjelp import outbox_keys
 from selvhjelp.messaging import queue_message
@@ -32,6 +35,8 @@ def submit_intake(
     kind=Intake.Kind.ANY,
     availability=(),
     submission_key=None,
+    source=Intake.Source.WEB,
+    consent_taken_by=None,
 ):
     """Save an interest form and write its confirmation to the outbox, atomically.
 
@@ -39,13 +44,18 @@ def submit_intake(
     intake saved the first time instead of a second one. Raises IntakeError
     when a rule of the portal is broken, whatever the form checked before.
     `applying_for_self` is checked, not stored: every form is about the
-    person who sends it. The consent is stored with the version of its text
-    and the language the form was in (intake.consent).
+    person who sends it. Staff registering a person who phoned pass
+    `source=Intake.Source.PHONE` and themselves as `consent_taken_by` (the
+    person consented on the phone); the person gets the same receipt. The
+    consent is stored with the version of its text and the language the
+    form was in (intake.consent).
     """
     if submission_key:
         existing = Intake.objects.filter(submission_key=submission_key).first()
         if existing:
             return existing
+    if first := identical_submission(centre, name, birth_year, email, phone):
+        return first
     if not centre.active:
         raise IntakeError(_("This centre does not take new interest forms right now."))
     if not (confirmed_adult and is_adult(birth_year, timezone.localdate())):
@@ -78,8 +88,11 @@ def submit_intake(
                 kind=kind,
                 consent_version=CONSENT_VERSION,
                 consent_language=form_language(),
+                language=form_language(),
                 consent_given_at=timezone.now(),
                 submission_key=submission_key,
+                source=source,
+                consent_taken_by=consent_taken_by,
             )
     except IntegrityError:
         twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
@@ -91,6 +104,32 @@ def submit_intake(
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
+
+
+# A form sent again with the same answers this soon is the same form (the
+# page reloaded with a new submission key after Back, a second tab...).
+IDENTICAL_WITHIN = timedelta(hours=24)
+
+
+def identical_submission(centre, name, birth_year, email, phone):
+    """The first form of the last 24 hours with the same centre, name, birth year and contacts.
+
+    One query. submit_intake returns it instead of saving a second form and
+    sending a second receipt. The name compares without case or extra spaces.
+    """
+    return (
+        Intake.objects.filter(
+            centre=centre,
+            name__iexact=" ".join(str(name).split()),
+            birth_year=birth_year,
+            email__iexact=email or "",
+            phone=phone or "",
+            created_at__gte=timezone.now() - IDENTICAL_WITHIN,
+            anonymised_at__isnull=True,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def message_channel(intake):
@@ -195,6 +234,21 @@ def record_contact_attempt(*, intake, kind, note="", actor):
     )
 
 
+@transaction.atomic
+def log_contact(*, intake, kind, note="", actor, mark_contacted=False):
+    """Log a call or note and, when `mark_contacted`, mark a new form contacted: one step.
+
+    Both or neither: a status that cannot change leaves no half-done log.
+    Marking is skipped (not refused) when the form is no longer new, as when
+    a colleague marked it meanwhile. Returns the ContactAttempt.
+    """
+    attempt = record_contact_attempt(intake=intake, kind=kind, note=note, actor=actor)
+    intake.refresh_from_db(fields=["status", "status_changed_at"])
+    if mark_contacted and intake.status == Intake.Status.NEW:
+        change_intake_status(intake=intake, to=Intake.Status.CONTACTED, actor=actor)
+    return attempt
+
+
 # Fields staff may correct after talking to the person; everything else is
 # either what the person answered (kept as given) or kept by the system.
 EDITABLE_FIELDS = ("centre", "name", "email", "phone", "contact_by", "gender", "format", "kind")
@@ -293,3 +347,55 @@ def delete_theme(*, theme):
     list(Theme.objects.select_for_update().filter(is_other=True))
     ensure_theme_deletable(theme)
     theme.delete()
+
+
+# --- The person's own changes -------------------------------------------------
+
+# What a person may change on their status page, and how staff read it in the history.
+PERSON_EDITABLE = {
+    "phone": gettext_lazy("mobile number"),
+    "email": gettext_lazy("email address"),
+    "contact_by": gettext_lazy("how to be contacted"),
+    "availability": gettext_lazy("times that suit"),
+}
+
+
+@transaction.atomic
+def update_by_person(*, intake, changes):
+    """Save what the person changed on their status page, and note it for staff.
+
+    `changes` maps names of PERSON_EDITABLE to new values. The note in the
+    contact log names what changed, never the old or new values: the audit
+    log keeps those for the fields, as for staff corrections. Returns the
+    names of the fields that really changed.
+    """
+    locked = _lock(intake)
+    if not locked.is_open and locked.status != Intake.Status.PLACED:
+        raise IntakeError(_("This interest form can no longer be changed."))
+    changed = []
+    for name in ("phone", "email", "contact_by"):
+        if name in changes and str(changes[name] or "") != str(getattr(locked, name) or ""):
+            setattr(locked, name, changes[name] or "")
+            changed.append(name)
+    if not (locked.email or locked.phone):
+        raise IntakeError(
+            _("Give an email address or a mobile number so the centre can reach you.")
+        )
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    if "availability" in changes:
+        wanted = {slot.pk for slot in changes["availability"]}
+        if wanted != set(locked.availability.values_list("pk", flat=True)):
+            locked.availability.set(wanted)
+            changed.append("availability")
+    if changed:
+        with translation.override("nb"):
+            note = _("The person changed on their status page: %(fields)s.") % {
+                "fields": ", ".join(str(PERSON_EDITABLE[name]) for name in changed)
+            }
+        ContactAttempt.objects.create(
+            intake=locked, kind=ContactAttempt.Kind.NOTE, note=note, by=None, at=timezone.now()
+        )
+        for name in ("phone", "email", "contact_by"):
+            setattr(intake, name, getattr(locked, name))
+    return changed

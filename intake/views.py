@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from selvhjelp.models import Centre
 
-from . import retention
+from . import retention, status
 from .consent import CONSENT_VERSION
-from .forms import IntakeForm
+from .forms import IntakeForm, StatusUpdateForm
 from .models import ConsentText, IntakeError, new_reference
 from .ratelimit import allow_submission
-from .services import submit_intake
+from .services import submit_intake, update_by_person
 
 logger = logging.getLogger(__name__)
 
@@ -40,21 +40,37 @@ def intake_create(request, centre_slug=None):
     if form.is_valid():
         key = form.cleaned_data["submission_key"]
         if not allow_submission(request, submission_key=key):
-            return render(request, TEMPLATE, {"form": form, "rate_limited": True}, status=429)
+            return render(
+                request,
+                TEMPLATE,
+                {"form": form, "centre": centre, "rate_limited": True},
+                status=429,
+            )
         if form.is_spam():
             logger.info("An interest form filled in the honeypot and was dropped.")
-            return _show_receipt(request, new_reference(), form.cleaned_data["centre"])
+            return _show_receipt(
+                request,
+                new_reference(),
+                form.cleaned_data["centre"],
+                form.cleaned_data["contact_by"],
+            )
         try:
             intake = submit_intake(**form.submission())
         except IntakeError as error:
             form.add_error(None, str(error))
         else:
-            return _show_receipt(request, intake.reference, intake.centre)
-    return render(request, TEMPLATE, {"form": form})
+            return _show_receipt(request, intake.reference, intake.centre, intake.contact_by)
+    return render(request, TEMPLATE, {"form": form, "centre": centre})
 
 
-def _show_receipt(request, reference, centre):
-    request.session[RECEIPT_SESSION_KEY] = {"reference": reference, "centre": centre.pk}
+def _show_receipt(request, reference, centre, contact_by):
+    # How the person asked to be contacted, so the receipt promises the right
+    # channel (a call, an SMS or an email): a choice, not a detail about them.
+    request.session[RECEIPT_SESSION_KEY] = {
+        "reference": reference,
+        "centre": centre.pk,
+        "contact_by": str(contact_by),
+    }
     return redirect("intake:done")
 
 
@@ -67,7 +83,11 @@ def intake_done(request):
     return render(
         request,
         "intake/intake_done.html",
-        {"reference": receipt.get("reference") if centre else None, "centre": centre},
+        {
+            "reference": receipt.get("reference") if centre else None,
+            "centre": centre,
+            "contact_by": receipt.get("contact_by"),
+        },
     )
 
 
@@ -107,4 +127,50 @@ def consent_text(request, version):
             "is_current": consent.version == CONSENT_VERSION,
             "current_url": current_url,
         },
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def intake_status(request, token):
+    """The person's own page, reached only by the link in their receipt ("Hvor står jeg?").
+
+    Shows the stage, what happens next and the centre's contact details; lets
+    the person change how to reach them and when they can meet. Never the
+    themes or the free text. A wrong or too old link answers 404.
+    """
+    intake = status.intake_for_status(token)
+    form = StatusUpdateForm(request.POST or None, intake=intake)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = update_by_person(intake=intake, changes=form.changes())
+        except IntakeError as error:
+            form.add_error(None, str(error))
+        else:
+            if changed:
+                messages.success(request, _("Thank you. The centre can see your changes."))
+            else:
+                messages.info(request, _("You changed nothing, so nothing was saved."))
+            return redirect(request.path)
+    placement = status.placement_of(intake)
+    stage = status.stage_of(intake, placement)
+    return render(
+        request,
+        "intake/intake_status.html",
+        {
+            "intake": intake,
+            "centre": intake.centre,
+            "placement": placement,
+            "stage": stage,
+            "steps": status.steps(stage),
+            "form": form,
+            "withdraw_path": (
+                reverse("intake:withdraw", kwargs={"token": retention.withdrawal_token(intake.pk)})
+                if intake.is_open
+                else ""
+            ),
+            "contact_by_date": status.contact_by_date(intake),
+        },
+        status=400 if form.errors else 200,
     )

@@ -7,20 +7,29 @@ first time); until then every admin page answers as to someone not logged in.
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from . import two_factor
+from . import today, two_factor
+from .login_security import LoginDelayFormMixin
+
+
+class AdminLoginForm(LoginDelayFormMixin, AdminAuthenticationForm):
+    """Django's admin login form, with the per-account delay and any user name answered."""
 
 
 class SelvhjelpAdminSite(admin.AdminSite):
     site_header = _("Selvhjelp – administration")
     site_title = _("Selvhjelp")
     index_title = _("Interest forms, groups and facilitators")
+    index_template = "admin/today/index.html"
+    login_form = AdminLoginForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +52,26 @@ class SelvhjelpAdminSite(admin.AdminSite):
                 page.app_entry(request) for page in self._pages if page.has_permission(request)
             ]
         return app_list
+
+    def index(self, request, extra_context=None):
+        """The start page: what staff have to do today ("I dag"), then every register.
+
+        Sections come from selvhjelp.today (registered by the apps), for the
+        user's centres; a user with several (a superuser sees all) can narrow
+        the page to one with the centre filter (?centre=<id>).
+        """
+        centres, offered, picked = today.centre_choice(request.user, request.GET.get("centre"))
+        since = today.visit(request.user)
+        context = {
+            "title": _("Today"),
+            "subtitle": None,
+            "today_sections": today.load_sections(centres, timezone.localdate(), since),
+            "today_since": since,
+            "today_centres": offered if len(offered) > 1 else [],
+            "today_centre": picked,
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
 
     def has_permission(self, request):
         return super().has_permission(request) and not two_factor.needs_verification(request.user)

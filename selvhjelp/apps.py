@@ -11,4 +11,19 @@ class SelvhjelpConfig(AppConfig):
         # session timeout to user_logged_in. The domain apps register what they
         # add to the core (message types, digest counts, audited models) in
         # their own ready().
-        from . import checks, login_security  # noqa: F401
+        from . import checks, log_scrubbing, login_security  # noqa: F401
+        from .today import TODAY_SECTIONS, TodaySection, failed_messages_section
+
+        TODAY_SECTIONS.append(
+            TodaySection(
+                key="failed-messages",
+                title=_("Messages that could not be sent"),
+                order=60,
+                load=failed_messages_section,
+                empty=_("Every message has been sent, or is on its way."),
+            )
+        )
+
+        # Every log record of this process (web, gunicorn, Celery) is scrubbed
+        # of secret link segments when it is made.
+        log_scrubbing.install()

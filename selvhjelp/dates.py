@@ -7,8 +7,10 @@ date into words, uses these helpers.
 """
 
 import datetime
+import functools
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.utils import formats, timezone
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -72,3 +74,27 @@ def when(value):
 def admin_datetime(value, fmt="SHORT_DATETIME_FORMAT"):
     """A datetime in Oslo time for an admin column ("–" when there is none)."""
     return formats.date_format(local(value), fmt) if value else "–"
+
+
+@functools.cache
+def _weekday_holidays(year):
+    return frozenset(day for day in holidays.Norway(years=year) if day.weekday() < 5)
+
+
+def working_days_between(start, end):
+    """Working days (Monday to Friday, not a Norwegian public holiday) from `start` up to `end`.
+
+    `start` itself counts, `end` does not: from a Monday to the Wednesday is
+    two working days, as the reports count the time to first contact.
+    Dates, not datetimes; 0 when `end` is not after `start`.
+    """
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5 + sum(
+        1 for n in range(rest) if (start + datetime.timedelta(days=n)).weekday() < 5
+    )
+    for year in range(start.year, end.year + 1):
+        count -= sum(1 for day in _weekday_holidays(year) if start <= day < end)
+    return count

@@ -12,9 +12,12 @@ so two workers, a task delivered twice and the sweep can all try the same row
 and only one of them sends it. A claim older than MESSAGES_STALE_CLAIM_SECONDS
 belongs to a worker that died mid-send and may be taken over.
 
-Message text is rendered from templates/messages/ by `render_message` inside
-translation.override("nb"). The context holds where/when/reference values
-only, never why a person is in touch: no health details in any message.
+Message text is rendered from templates/messages/ by `render_message` in the
+recipient's language: the row keeps the language of the person it goes to
+(`Intake.language`, the language their form was sent in) when it is queued;
+facilitators and staff, who have none, get bokmål. The context holds
+where/when/reference values only, never why a person is in touch: no health
+details in any message.
 """
 
 import contextlib
@@ -187,6 +190,7 @@ def _row_values(
     if to is not None:
         values["person_type"] = ContentType.objects.get_for_model(to)
         values["person_id"] = to.pk
+        values["language"] = recipient_language(to)
     if dedup_key is not None:
         values["dedup_key"] = dedup_key
     return values
@@ -236,14 +240,23 @@ class RenderedMessage:
     body: str
 
 
+def recipient_language(person):
+    """The language to write to `person` in: theirs if they have one, else bokmål."""
+    language = getattr(person, "language", "")
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def render_message(message, *, preview=False):
-    """The subject and text of `message`, in Norwegian, as the recipient gets it.
+    """The subject and text of `message`, in the recipient's language, as they get it.
 
     A `preview` (for staff in the admin) leaves out the values made at send
     time, such as one-time links: they are for the recipient's eyes only.
     """
     name = f"messages/{message.message_type}"
-    with translation.override("nb"), timezone.override(settings.TIME_ZONE):
+    with (
+        translation.override(recipient_language(message)),
+        timezone.override(settings.TIME_ZONE),
+    ):
         context = _template_context(message, preview=preview)
         if message.channel == OutboundMessage.Channel.SMS:
             return RenderedMessage(subject="", body=_tidy(_render(f"{name}.sms.txt", context)))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,15 @@ class Centre(models.Model):
         _("usually calls within (working days)"),
         default=5,
         help_text=_("Shown to people after they send the form."),
+    )
+    facilitator_meetings = models.PositiveSmallIntegerField(
+        _("facilitators attend the first meetings"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "How many of a new group's first meetings its facilitators attend, unless "
+            "staff choose otherwise when they form the group."
+        ),
     )
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Only active centres receive interest forms.")
@@ -128,6 +138,9 @@ class OutboundMessage(models.Model):
     )
     person_id = models.PositiveBigIntegerField(null=True, blank=True)
     person = GenericForeignKey("person_type", "person_id")
+    # The language the text is written in: the person's (Intake.language)
+    # when the message was queued; empty means bokmål.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     dedup_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -270,3 +283,28 @@ class AccessedPerson(models.Model):
 
     def __str__(self):
         return self.pseudonym or f"{self.person_type_id}:{self.person_id}"
+
+
+class TodayVisit(models.Model):
+    """When a staff user opened the start page ("I dag"), for its "since your last visit".
+
+    `since` is the start of the visit before the current one: opening the
+    page again within TODAY_VISIT_GAP keeps it, so reloading during the
+    morning's work does not empty the "since your last visit" section.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="today_visit",
+        verbose_name=_("user"),
+    )
+    seen_at = models.DateTimeField(_("last opened"))
+    since = models.DateTimeField(_("visit before"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("start page visit")
+        verbose_name_plural = _("start page visits")
+
+    def __str__(self):
+        return f"{self.user_id} {self.seen_at:%Y-%m-%d %H:%M}"

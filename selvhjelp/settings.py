@@ -59,7 +59,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: completes the security headers of every response, error pages too.
+    "selvhjelp.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes and misshapen secret tokens never reach a view or the database.
+    "selvhjelp.middleware.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "selvhjelp.middleware.PrivateResponseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -130,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes checks every login (admin and facilitators) before the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Refuses, unchecked, an attempt on an account that must wait (see below).
+    "selvhjelp.login_security.AccountDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Everyone who can use the admin logs in with a code from an authenticator app
@@ -152,13 +158,31 @@ AXES_RESET_ON_SUCCESS = True
 # The address as the interest form's rate limit sees it (PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "selvhjelp.login_security.lockout_response"
+# Any user name typed (any length, any Unicode) is stored normalised and cut
+# to 150 characters, the longest a user name can be.
+AXES_USERNAME_CALLABLE = "selvhjelp.login_security.axes_username"
+# Per account, from any number of addresses: after this many wrong passwords
+# or second-factor codes each attempt waits LOGIN_ACCOUNT_DELAY_SECONDS,
+# doubled after each further failure, at most LOGIN_ACCOUNT_MAX_DELAY_MINUTES.
+# No wait at an address the owner has logged in from in the last
+# LOGIN_KNOWN_ADDRESS_DAYS, so a stranger cannot keep the owner out.
+LOGIN_ACCOUNT_FREE_FAILURES = env.int("LOGIN_ACCOUNT_FREE_FAILURES", default=10)
+LOGIN_ACCOUNT_DELAY_SECONDS = env.int("LOGIN_ACCOUNT_DELAY_SECONDS", default=30)
+LOGIN_ACCOUNT_MAX_DELAY_MINUTES = env.int("LOGIN_ACCOUNT_MAX_DELAY_MINUTES", default=15)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=90)
+# Password links per address typed into the reset form, per hour.
+PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
 # A staff session ends after this many minutes without a request.
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # --- Language and time ------------------------------------------------------
 
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
+LANGUAGES = [
+    ("nb", _("Norwegian Bokmål")),
+    ("nn", _("Norwegian Nynorsk")),
+    ("en", _("English")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
@@ -182,11 +206,10 @@ STORAGES = {
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DB_FORMAT = "E164"
 
-# "ds" (templates/ds/) writes Designsystemet's markup for the public pages,
-# which ask for it by name (|as_crispy_field:"ds"); the default stays
-# bootstrap5 until every page has moved to public_base.html.
-CRISPY_ALLOWED_TEMPLATE_PACKS = ("bootstrap5", "ds")
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# "ds" (templates/ds/) writes Designsystemet's markup for the public and
+# facilitator pages (templates/public_base.html). The Django admin does not use crispy.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("ds",)
+CRISPY_TEMPLATE_PACK = "ds"
 
 # --- Email ------------------------------------------------------------------
 
@@ -404,6 +427,8 @@ MEMBERSHIP_RETENTION_MONTHS = env.int("MEMBERSHIP_RETENTION_MONTHS", default=24)
 WITHDRAWAL_DELETE_AFTER_DAYS = env.int("WITHDRAWAL_DELETE_AFTER_DAYS", default=7)
 # How long the withdrawal link in a receipt works.
 WITHDRAWAL_LINK_MAX_AGE_DAYS = env.int("WITHDRAWAL_LINK_MAX_AGE_DAYS", default=365)
+# How long the link to the person's status page ("Hvor står jeg?") in a receipt works.
+STATUS_LINK_MAX_AGE_DAYS = env.int("STATUS_LINK_MAX_AGE_DAYS", default=365)
 # A form that is still open (or "in a group" without an active membership)
 # and has had no activity (a status change, a correction, a logged call or
 # note) for this many months is shown to staff on the start page and in the
@@ -501,7 +526,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret path segments (withdrawal, calendar, stop and password links) are
+    # replaced before any record is written: selvhjelp.log_scrubbing.
+    "filters": {"scrub_secrets": {"()": "selvhjelp.log_scrubbing.ScrubSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Request bodies never reach the logs; keep Django's request logger quiet

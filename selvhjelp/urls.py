@@ -19,6 +19,7 @@ urlpatterns = [
     path("stopp/<str:token>/", views.stop_messages, name="stop-messages"),
     path("igangsetter/", include("facilitators.urls")),
     path("meld-interesse/", include("intake.urls")),
+    path("min-gruppe/", include("groups.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

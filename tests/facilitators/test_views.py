@@ -162,8 +162,8 @@ def test_overview_costs_the_same_queries_for_1_and_20_groups(
 ):
     add_groups(count, make_group, facilitator, staff)
     # session, user, facilitator, assignments with groups, members, meetings
-    # held, meetings cancelled, follow-ups
-    with django_assert_num_queries(8):
+    # held, meetings cancelled, follow-ups, visits groups ask for
+    with django_assert_num_queries(9):
         response = facilitator_client.get(OVERVIEW)
 
     assert response.content.decode().count('class="fac-card"') >= 2 * count
@@ -194,6 +194,21 @@ def test_group_page_shows_the_schedule_with_cancelled_and_moved_meetings(
     assert "4 deltakere: Anne, Bjørn, Cecilie, David" in page
 
 
+def test_group_page_shows_how_many_are_expected_at_each_meeting(facilitator_client, assignment):
+    from groups import members as group_members
+
+    group = assignment.group
+    second = group.meetings.get(sequence=2)
+    anne = group.memberships.get(intake__name__startswith="Anne")
+    group_members.report_absence(membership=anne, meeting=second)
+
+    page = text(facilitator_client.get(reverse("facilitators:group", args=[group.pk])))
+
+    assert "Møte 1 tir 19. januar 2027 18:00 Du er med 4 ventet" in page
+    assert "Møte 2 tir 26. januar 2027 18:00 Som planlagt 3 ventet" in page
+    assert "Anne" not in page.split("Møter", 1)[1]  # who is away is not shown
+
+
 def group_url(group):
     return reverse("facilitators:group", args=[group.pk])
 
@@ -208,8 +223,9 @@ def test_group_page_costs_the_same_queries_for_4_and_8_members(
     first = group.memberships.order_by("pk").first()
     group_services.record_agreement(membership=first, actor=staff)
     # session, user, facilitator, assignment with group, held meetings,
-    # cancelled meetings, members, meetings, follow-ups
-    with django_assert_num_queries(9):
+    # cancelled meetings, members, meetings, follow-ups, and for how many are
+    # expected: members, notices of absence
+    with django_assert_num_queries(11):
         response = facilitator_client.get(group_url(group))
 
     assert response.content.decode().count("/taushetsplikt/") == members - 1

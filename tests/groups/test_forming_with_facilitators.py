@@ -70,14 +70,16 @@ def fail_on_second_assignment(monkeypatch):
 # --- The service ------------------------------------------------------------------------
 
 
-def test_form_group_assigns_the_chosen_facilitators_to_the_first_meeting(
+def test_form_group_assigns_the_chosen_facilitators_for_the_centres_usual_meetings(
     form, people, facilitator, other_facilitator, staff
 ):
     group = form(people, facilitators=[facilitator, other_facilitator])
 
     assignments = group.assignments.active()
     assert {a.facilitator for a in assignments} == {facilitator, other_facilitator}
-    assert all(a.meetings_attended == 1 and a.assigned_by == staff for a in assignments)
+    usual = group.centre.facilitator_meetings
+    assert usual == 3
+    assert all(a.meetings_attended == usual and a.assigned_by == staff for a in assignments)
     assert group.memberships.count() == 6
     assert group.follow_ups.count() == 1
 

@@ -181,7 +181,7 @@ def test_a_domain_error_is_shown_as_a_form_error(client, intake_form_data, monke
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert 'class="error-summary"' in html
+    assert 'class="ds-error-summary"' in html
     assert "Dette senteret tar ikke imot nye interessemeldinger nå." in html
     assert 'value="Kari Nordmann"' in html
 
@@ -211,12 +211,32 @@ def test_receipt_shows_the_reference_and_when_the_centre_calls(client, centre, i
     centre.usual_response_days = 3
     centre.save()
 
-    response = post(client, intake_form_data, follow=True)
+    response = post(client, {**intake_form_data, "contact_by": "phone"}, follow=True)
     html = response.content.decode()
 
     assert response.redirect_chain == [(DONE, 302)]
     assert Intake.objects.get().reference in html
-    assert "Arna frivilligsentral ringer vanligvis innen 3 virkedager" in html
+    assert "Arna frivilligsentral ringer deg vanligvis innen 3 virkedager" in html
+
+
+@pytest.mark.parametrize(
+    ("contact_by", "promise"),
+    [
+        ("sms", "Arna frivilligsentral sender deg vanligvis en SMS innen 3 virkedager"),
+        ("email", "Arna frivilligsentral sender deg vanligvis en e-post innen 3 virkedager"),
+    ],
+)
+def test_receipt_promises_the_channel_the_person_chose_not_a_call(
+    client, centre, intake_form_data, contact_by, promise
+):
+    centre.usual_response_days = 3
+    centre.save()
+
+    html = post(client, {**intake_form_data, "contact_by": contact_by}, follow=True).content
+    html = html.decode()
+
+    assert promise in html
+    assert "ringer" not in html
 
 
 def test_receipt_shows_no_personal_details(client, intake_form_data):
@@ -248,12 +268,15 @@ def test_a_stranger_with_the_receipt_address_sees_no_receipt(client, intake_form
     assert "ingen kvittering" in html
 
 
-def test_the_session_holds_only_the_reference_and_the_centre(client, centre, intake_form_data):
-    post(client, intake_form_data)
+def test_the_session_holds_only_the_reference_the_centre_and_the_channel(
+    client, centre, intake_form_data
+):
+    post(client, {**intake_form_data, "contact_by": "sms"})
 
     assert client.session[views.RECEIPT_SESSION_KEY] == {
         "reference": Intake.objects.get().reference,
         "centre": centre.pk,
+        "contact_by": "sms",
     }
 
 
@@ -285,7 +308,10 @@ def test_a_retried_request_from_another_connection_gets_the_same_receipt(client,
 
 def test_two_forms_shown_separately_save_two_intakes(client, intake_form_data):
     post(client, intake_form_data)
-    post(client, {**intake_form_data, "submission_key": str(uuid.uuid4())})
+    post(
+        client,
+        {**intake_form_data, "submission_key": str(uuid.uuid4()), "name": "Per Nordmann"},
+    )
 
     assert Intake.objects.count() == 2
 
@@ -356,12 +382,12 @@ def test_errors_are_summarised_at_the_top_with_links_to_the_fields(client, intak
     data = {key: value for key, value in data.items() if value is not None}
 
     html = post(client, data).content.decode()
-    start = html.index('class="error-summary"')
+    start = html.index('class="ds-error-summary"')
     summary = html[start : html.index("</ul>", start)]
 
     assert 'role="alert"' in summary
     assert "Noe må rettes før du kan sende skjemaet" in summary
-    assert '<a href="#id_name" data-error-link>Skriv navnet ditt.</a>' in summary
+    assert 'href="#id_name" data-error-link>Skriv navnet ditt.</a>' in summary
     assert 'href="#id_birth_year"' in summary
     assert 'href="#id_consent"' in summary
     assert (
@@ -584,8 +610,9 @@ def test_a_filled_honeypot_shows_the_normal_receipt_and_saves_nothing(client, in
 
 
 def _accepted(n, client, centre):
-    for _ in range(n):
-        data = intake_form_data(centre, submission_key=str(uuid.uuid4()))
+    for number in range(n):
+        # Other people: the same answers twice would be the same form.
+        data = intake_form_data(centre, submission_key=str(uuid.uuid4()), name=f"Person {number}")
         assert client.post(URL, data).status_code == 302
 
 

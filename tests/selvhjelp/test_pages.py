@@ -27,7 +27,9 @@ def test_base_layout_loads_no_third_party_assets_and_no_inline_script(client):
     html = client.get("/").content.decode()
     assert "https://" not in html.split("<body")[0]
     assert "<script>" not in html
-    assert '<script src="/static/' in html
+    # An information page needs no script at all (and no Bootstrap).
+    assert "<script" not in html
+    assert "bootstrap" not in html
 
 
 @pytest.mark.parametrize(
@@ -100,16 +102,19 @@ def test_home_says_who_it_is_for_and_links_the_form(client):
     assert "18 år eller eldre" in html
     assert "henvisning" in html and "diagnose" in html and "gratis" in html
     assert "Ingen andre kan melde deg på" in html
-    assert 'class="btn btn-primary btn-lg" href="/meld-interesse/"' in html
+    assert 'class="ds-button" href="/meld-interesse/"' in html
 
 
 def test_home_explains_how_it_works_in_order(client):
     html = client.get("/").content.decode()
-    steps = html[html.index('<ol class="steps">') : html.index("</ol>")]
+    steps = html[html.index('<ol class="sh-numbered">') : html.index("</ol>")]
 
     assert (
-        steps.index("interesseskjemaet") < steps.index("ringer deg") < steps.index("igangsettere")
+        steps.index("interesseskjemaet") < steps.index("tar kontakt") < steps.index("igangsettere")
     )
+    # The person chooses how to be contacted: no step promises a call.
+    assert "ringer" not in steps
+    assert "telefonsamtale, en SMS eller en e-post" in steps
 
 
 @pytest.mark.parametrize(
@@ -224,6 +229,7 @@ PRIVACY_WORDING = {
     "consent_version": "hvilken versjon av samtykketeksten",
     "consent_language": "på hvilket språk",
     "consent_given_at": "når du samtykket",
+    "language": "språket du brukte i skjemaet",
     "reference": "referansekoden din",
     "submission_key": "et tilfeldig tall som hindrer at det samme skjemaet blir lagret to ganger",
     "status": "statusen til skjemaet",
