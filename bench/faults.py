@@ -236,7 +236,10 @@ class Services:
         self.spawn(
             name,
             [PYTHON, "-m", "celery", "-A", "selvhjelp", "worker", "-n", f"{name}@%h"]
-            + ["--concurrency", "2", "--loglevel", "WARNING"],
+            + ["--concurrency", "2", "--loglevel", "WARNING"]
+            # As in the Procfile: with gossip, mingle and heartbeat on, a worker
+            # may never consume again after Redis restarts (celery/celery#8030).
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
         )
 
     def start_beat(self):
