@@ -114,6 +114,24 @@ def test_a_facilitators_page_answers_503(facilitator):
     assert response.status_code == 503
 
 
+def test_the_server_going_away_in_the_middle_of_a_page_is_an_outage_too(client, monkeypatch):
+    import psycopg
+    from django.db import OperationalError
+
+    from intake import views
+
+    def server_gone(*args, **kwargs):
+        raise OperationalError("consuming input failed") from psycopg.OperationalError(
+            "consuming input failed: server closed the connection unexpectedly"
+        )
+
+    monkeypatch.setattr(views, "render", server_gone)
+    client.raise_request_exception = False
+    response = client.get("/meld-interesse/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "120"
+
+
 def test_the_health_check_still_answers_503(client):
     with database_down():
         response = client.get("/helse/")
@@ -122,11 +140,12 @@ def test_the_health_check_still_answers_503(client):
 
 def test_other_database_errors_stay_500(client, form, monkeypatch):
     from django.db import OperationalError
+    from psycopg.errors import DeadlockDetected
 
     from intake import views
 
     def deadlock(*args, **kwargs):
-        raise OperationalError("deadlock detected")
+        raise OperationalError("deadlock detected") from DeadlockDetected("deadlock detected")
 
     monkeypatch.setattr(views, "submit_intake", deadlock)
     client.get("/meld-interesse/")  # the connection is open and healthy
