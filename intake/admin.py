@@ -31,7 +31,7 @@ from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter, RuleErrorsAsMess
 from selvhjelp.audit import Action, Page, access_log_url, audit_log_url, record_access
 from selvhjelp.models import Centre
 
-from . import retention, rights, services
+from . import retention, rights, selectors, services
 from .forms import IntakeForm
 from .models import (
     REFERENCE_ALPHABET,
@@ -606,6 +606,11 @@ class IntakeAdmin(CentreScopedAdmin):
                 name="intake_intake_change_status",
             ),
             path(
+                "<path:object_id>/merge/<int:other_id>/",
+                self.admin_site.admin_view(self.merge_view),
+                name="intake_intake_merge",
+            ),
+            path(
                 "telefon/",
                 self.admin_site.admin_view(self.register_phone_view),
                 name="intake_intake_register_phone",
@@ -646,10 +651,43 @@ class IntakeAdmin(CentreScopedAdmin):
             # (who, when, which person), read by national administrators.
             record_access(actor=request.user, action=Action.OPENED, people=[obj], page=Page.PERSON)
             context["erasure_request"] = rights.pending_request(obj)
+            context["near_duplicates"] = [
+                (other, reverse("admin:intake_intake_merge", args=[obj.pk, other.pk]))
+                for other in selectors.near_duplicates(obj)
+            ]
+            context["merged_from"] = list(obj.merged_from.all())
             if request.user.is_superuser:
                 context["audit_log_url"] = audit_log_url(obj)
                 context["access_log_url"] = access_log_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def merge_view(self, request, object_id, other_id):
+        """Merge the form `other_id` into this one (GET asks, POST merges)."""
+        keep = self._intake_to_handle(request, object_id)
+        duplicate = self._intake_to_handle(request, str(other_id))
+        change_url = reverse("admin:intake_intake_change", args=[keep.pk])
+        if request.method == "POST":
+            try:
+                services.merge_intakes(keep=keep, duplicate=duplicate, actor=request.user)
+            except IntakeError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(duplicate)s is merged into %(keep)s and closed; both histories are kept.")
+                    % {"duplicate": duplicate.reference, "keep": keep.reference},
+                    messages.SUCCESS,
+                )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Merge two forms of the same person"),
+            "keep": keep,
+            "duplicate": duplicate,
+            "cancel_url": change_url,
+        }
+        return TemplateResponse(request, "admin/intake/intake/merge.html", context)
 
     def register_phone_view(self, request):
         """Staff fill in the interest form for a person on the phone (GET shows, POST saves).
