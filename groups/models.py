@@ -367,3 +367,8 @@ class Meeting(models.Model):
     @property
     def local_start(self):
         return local(self.start)
+
+    @property
+    def is_past(self):
+        """True once the meeting has ended (held, unless cancelled)."""
+        return self.end <= timezone.now()

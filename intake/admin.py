@@ -526,7 +526,7 @@ class IntakeAdmin(CentreScopedAdmin):
     def theme_list(self, intake):
         themes = [theme.name for theme in intake.themes.all()]
         if not themes:
-            return None
+            return _("None chosen")
         return format_html(
             '<ul class="intake-list">{}</ul>',
             format_html_join("", "<li>{}</li>", ((name,) for name in themes)),
@@ -540,7 +540,7 @@ class IntakeAdmin(CentreScopedAdmin):
         ):
             days.setdefault(slot.get_weekday_display(), []).append(str(slot.get_part_display()))
         if not days:
-            return None
+            return _("None given")
         return format_html(
             '<ul class="intake-list">{}</ul>',
             format_html_join(
@@ -568,7 +568,7 @@ class IntakeAdmin(CentreScopedAdmin):
     @admin.display(description=_("in their own words (health information)"))
     def about_text(self, intake):
         if not intake.about:
-            return None
+            return _("Nothing written")
         return format_html(
             '<div class="intake-about">{}</div>', linebreaksbr(intake.about, autoescape=True)
         )
