@@ -289,6 +289,8 @@ class ThemeAdminForm(forms.ModelForm):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    # Django's tabular inline with names for its empty header cells (axe).
+    template = "admin/groups/edit_inline/tabular.html"
     extra = 0
     can_delete = False
 
