@@ -102,7 +102,7 @@ class CentreAdmin(CentreScopedAdmin):
             _("Contact details"),
             {"fields": ["address", "email", "phone", "website", "usual_response_days"]},
         ),
-        (_("Groups"), {"fields": ["runs_digital_groups"]}),
+        (_("Groups"), {"fields": ["runs_digital_groups", "facilitator_meetings"]}),
     ]
 
     def get_inlines(self, request, obj):

@@ -65,3 +65,8 @@ def test_one_person_wanting_video_does_not_make_the_group_digital(centre):
     assert suggest_frame(people)["format"] == "physical"
     everyone = [factories.IntakeFactory(centre=centre, format="digital") for _ in range(4)]
     assert suggest_frame(everyone)["format"] == "digital"
+
+
+def test_staff_set_their_centres_usual_number_of_facilitator_meetings(staff_client, centre):
+    url = f"/admin/selvhjelp/centre/{centre.pk}/change/"
+    assert 'name="facilitator_meetings"' in staff_client.get(url).content.decode()
