@@ -263,6 +263,9 @@ PRIVACY_WORDING = {
     "submission_key": "et tilfeldig tall som hindrer at det samme skjemaet blir lagret to ganger",
     "status": "statusen til skjemaet",
     "created_at": "når skjemaet kom inn",
+    "source": "fylte det ut sammen med deg på telefon",
+    "consent_taken_by": "hvilken ansatt som tok imot samtykket ditt",
+    "merged_into": "slo dem sammen til ett",
 }
 # Bookkeeping that says nothing more about the person.
 # `delete_after`, `anonymised_at` and `idle_notice_at` are the retention job's
