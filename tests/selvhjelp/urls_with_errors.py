@@ -1,7 +1,9 @@
 """The portal's URLs plus views that fail, to see the error pages as users do."""
 
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.urls import include, path
+from django.urls import path
+
+from selvhjelp.urls import urlpatterns as portal
 
 
 def fail(request):
@@ -20,5 +22,6 @@ urlpatterns = [
     path("feil/500/", fail),
     path("feil/403/", refuse),
     path("feil/400/", reject),
-    path("", include("selvhjelp.urls")),
+    # The portal's own list (its i18n_patterns cannot be include()d).
+    *portal,
 ]
