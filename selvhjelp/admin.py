@@ -49,6 +49,9 @@ class CentreScopedAdmin(RuleErrorsAsMessages, admin.ModelAdmin):
     """
 
     centre_lookup = "centre"
+    # "12 results (Show all)" rather than "(100,000 total)": the total is a
+    # second COUNT over every row the user may see, on every list page.
+    show_full_result_count = False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

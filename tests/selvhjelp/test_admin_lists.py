@@ -28,6 +28,8 @@ def test_a_staff_list_scoped_by_a_foreign_key_needs_no_distinct(staff_client, ce
     counts_and_rows = [sql for sql in queries if "COUNT(" in sql or "LIMIT" in sql]
     assert counts_and_rows
     assert not any("DISTINCT" in sql for sql in counts_and_rows), counts_and_rows
+    # One COUNT: the filtered one; no second count of every row for "(N total)".
+    assert sum(sql.startswith("SELECT COUNT(*)") for sql in queries) <= 1, queries
 
 
 def test_the_intake_list_takes_as_many_queries_for_three_forms_as_for_thirty(staff_client, centre):
