@@ -12,7 +12,6 @@ Times are Europe/Oslo with a VTIMEZONE.
 import datetime
 from urllib.parse import urlsplit
 
-import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -39,6 +38,8 @@ def _place(group):
 
 
 def _meeting_event(meeting, stamp):
+    import icalendar
+
     group = meeting.group
     start = local(meeting.start)
     summary = _("Self-help group: %(group)s") % {"group": group.name}
@@ -71,6 +72,8 @@ def _meeting_event(meeting, stamp):
 
 
 def _follow_up_event(follow_up, stamp):
+    import icalendar
+
     group = follow_up.group
     if follow_up.kind == FollowUp.Kind.VISIT:
         summary = _("Visit to the group: %(group)s") % {"group": group.name}
@@ -95,6 +98,8 @@ def _follow_up_event(follow_up, stamp):
 
 def build_feed(*, facilitator, meetings, follow_ups, now=None):
     """The feed as bytes: `meetings` (selectors.attended_meetings) and `follow_ups`."""
+    import icalendar
+
     stamp = (now or timezone.now()).astimezone(datetime.UTC)
     with translation.override("nb"):
         calendar = icalendar.Calendar.new(

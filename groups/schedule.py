@@ -8,7 +8,6 @@ import datetime
 import functools
 from dataclasses import dataclass
 
-import holidays
 from django.utils import translation
 
 
@@ -31,6 +30,9 @@ def holiday_name(date):
 
 @functools.cache
 def _calendar(year, language):
+    # Imported here, not at the top: a web worker loads it only when needed (issue 14).
+    import holidays
+
     return holidays.Norway(years=year, language=language)
 
 

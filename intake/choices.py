@@ -4,15 +4,15 @@ The form shows them on every page view and checks them on every POST; they
 change only when staff edit a theme (the times of week come from a
 migration). Kept in Django's cache (Redis when REDIS_URL is set, so every
 web process shares them) and deleted there whenever a theme or a time is
-saved or deleted, so the next request reads them again. CHOICES_CACHE_SECONDS
-bounds how long a change made outside the ORM (a raw UPDATE) can go unseen.
+saved or deleted, so the next request reads them again (other processes
+within PAGE_LOCAL_SECONDS, the copy each keeps). CHOICES_CACHE_SECONDS bounds
+how long a change made outside the ORM (a raw UPDATE) can go unseen.
 """
 
-import contextlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
+
+from selvhjelp import pagecache
 
 from .models import Slot, Theme
 
@@ -41,18 +41,14 @@ def both():
 
 
 def _cached(key, load):
-    try:
-        value = cache.get(key)
-    except Exception:  # the cache is down: the database still answers
-        return load()
+    # Through the page cache's helpers: this process's copy, then the shared cache.
+    value = pagecache.cache_get(key)
     if value is None:
         value = load()
-        with contextlib.suppress(Exception):  # the next request tries again
-            cache.set(key, value, timeout=settings.CHOICES_CACHE_SECONDS)
+        pagecache.cache_set(key, value, timeout=settings.CHOICES_CACHE_SECONDS)
     return value
 
 
 def forget(**kwargs):
     """Signal receiver: a theme or time changed; the next request reads them again."""
-    with contextlib.suppress(Exception):  # they expire after CHOICES_CACHE_SECONDS
-        cache.delete(KEY)
+    pagecache.cache_delete_many([KEY])

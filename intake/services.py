@@ -5,7 +5,8 @@ from datetime import timedelta
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,10 +52,10 @@ def submit_intake(
     consent is stored with the version of its text and the language the
     form was in (intake.consent).
 
-    Six INSERTs whatever was chosen (the form, its themes, its times, its
-    status, its one audit entry, its receipt) and one look for an identical
-    form, in one transaction; a repeated key costs one more query, after the
-    insert fails.
+    Four round trips whatever was chosen, in one transaction: the form; its
+    themes, its times and its status together; its one audit entry; its
+    receipt; and one look for an identical form before. A repeated key costs
+    one more query, after the insert fails.
     """
     if first := identical_submission(centre, name, birth_year, email, phone):
         return first
@@ -113,14 +114,14 @@ def _save_intake(values, themes, availability):
             consent_given_at=timezone.now(),
         )
     themes, availability = list(themes), list(availability)
-    if themes:
-        Through = Intake.themes.through
-        Through.objects.bulk_create(Through(intake=intake, theme=theme) for theme in themes)
-    if availability:
-        Through = Intake.availability.through
-        Through.objects.bulk_create(Through(intake=intake, slot=slot) for slot in availability)
+    ThemeRow, SlotRow = Intake.themes.through, Intake.availability.through
+    # Rows nothing reads back: sent together, one round trip (see insert_together).
+    insert_together(
+        [ThemeRow(intake=intake, theme=theme) for theme in themes],
+        [SlotRow(intake=intake, slot=slot) for slot in availability],
+        [StatusChange(intake=intake, to_status=Intake.Status.NEW)],
+    )
     audit.log_created(intake, m2m={"availability": availability})
-    StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
 
@@ -149,6 +150,34 @@ def identical_submission(centre, name, birth_year, email, phone):
         .order_by("created_at", "pk")
         .first()
     )
+
+
+def insert_together(*batches):
+    """INSERT each batch of new rows (instances of one model each), in one round trip.
+
+    For rows whose ids nobody needs and which no signal watches (many-to-many
+    rows, the first status change): no RETURNING, no post_save. On PostgreSQL
+    the statements go to the server in one message (psycopg's client-side
+    binding allows several statements in one execute); elsewhere one by one.
+    """
+    statements = []
+    for objs in batches:
+        if not objs:
+            continue
+        model = type(objs[0])
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+        query = InsertQuery(model)
+        query.insert_values(fields, objs, raw=False)
+        statements.extend(query.get_compiler(connection=connection).as_sql())
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            mogrify = cursor.cursor.mogrify
+            cursor.execute("; ".join(mogrify(sql, params) for sql, params in statements))
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 def message_channel(intake):
@@ -268,6 +297,51 @@ def log_contact(*, intake, kind, note="", actor, mark_contacted=False):
     if mark_contacted and intake.status == Intake.Status.NEW:
         change_intake_status(intake=intake, to=Intake.Status.CONTACTED, actor=actor)
     return attempt
+
+
+@transaction.atomic
+def merge_intakes(*, keep, duplicate, actor):
+    """The same person sent two forms: keep `keep`, close `duplicate` as merged into it.
+
+    Both histories stay: the duplicate keeps its own status history and
+    notes and points to the kept form (`merged_into`), and a note on the
+    kept form names the duplicate. The duplicate's times of week are added
+    to the kept form's. Refused across centres, for a form in a group, and
+    for a form already merged. Returns the kept intake.
+    """
+    if keep.pk == duplicate.pk:
+        raise IntakeError(_("Choose two different interest forms to merge."))
+    ids = Intake.objects.lock([keep, duplicate])
+    forms = {intake.pk: intake for intake in Intake.objects.filter(pk__in=ids)}
+    keep, duplicate = forms[keep.pk], forms[duplicate.pk]
+    ensure_may_handle(actor, keep)
+    ensure_may_handle(actor, duplicate)
+    if keep.centre_id != duplicate.centre_id:
+        raise IntakeError(_("Only forms at the same centre can be merged."))
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise IntakeError(_("One of the forms has been merged already."))
+    if duplicate.status == Intake.Status.PLACED:
+        raise IntakeError(
+            _("%(reference)s is in a group: merge the other form into it instead.")
+            % {"reference": duplicate.reference}
+        )
+    reason = _("Merged into %(reference)s (the same person).") % {"reference": keep.reference}
+    if duplicate.is_open:
+        duplicate.change_status(Intake.Status.CLOSED, by=actor, reason=reason)
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    keep.availability.add(*duplicate.availability.all())
+    ContactAttempt.objects.create(
+        intake=keep,
+        kind=ContactAttempt.Kind.NOTE,
+        note=_(
+            "%(reference)s, sent on %(date)s, was merged into this form; its history is kept there."
+        )
+        % {"reference": duplicate.reference, "date": duplicate.created_at.date().isoformat()},
+        by=actor,
+        at=timezone.now(),
+    )
+    return keep
 
 
 # Fields staff may correct after talking to the person; everything else is

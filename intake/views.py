@@ -1,5 +1,6 @@
 """The public interest form, its receipt page and the withdrawal link."""
 
+import contextlib
 import logging
 import uuid
 
@@ -10,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -115,10 +116,11 @@ def _form_key(path, language):
 def forget_rendered_forms():
     """Drop the rendered forms of every language and centre (they name centres and themes)."""
     paths = set()
+    slugs = list(Centre.objects.values_list("slug", flat=True))
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
+        with translation.override(code), contextlib.suppress(NoReverseMatch):
             paths.add((code, reverse("intake:create")))
-            for slug in Centre.objects.values_list("slug", flat=True):
+            for slug in slugs:
                 paths.add((code, reverse("intake:create-for-centre", args=[slug])))
     pagecache.cache_delete_many([_form_key(path, code) for code, path in paths])
 

@@ -13,11 +13,9 @@ import functools
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parses pygal's own output, never input
 
-import pygal
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from pygal.style import Style
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
@@ -26,23 +24,23 @@ ET.register_namespace("", SVG_NS)
 # of graphics): dark blue, dark orange, green, purple. The first two tell
 # this period from the year before, also to people who do not see red/green.
 COLOURS = ("#1f4e96", "#a33f00", "#2e6b30", "#6a3d8f")
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#1a1a1a",
-    foreground_strong="#000000",
-    foreground_subtle="#595959",
-    opacity="1",
-    opacity_hover="1",
-    transition="0s",
-    colors=COLOURS,
-    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif",
-    label_font_size=13,
-    major_label_font_size=13,
-    value_font_size=13,
-    legend_font_size=14,
-    title_font_size=16,
-)
+STYLE = {
+    "background": "#ffffff",
+    "plot_background": "#ffffff",
+    "foreground": "#1a1a1a",
+    "foreground_strong": "#000000",
+    "foreground_subtle": "#595959",
+    "opacity": "1",
+    "opacity_hover": "1",
+    "transition": "0s",
+    "colors": COLOURS,
+    "font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif",
+    "label_font_size": 13,
+    "major_label_font_size": 13,
+    "value_font_size": 13,
+    "legend_font_size": 14,
+    "title_font_size": 16,
+}
 # The class every chart carries; the stylesheet's rules start with it.
 CHART_CLASS = "report-chart"
 # What the stylesheet is made from: the CSS of a chart with this id.
@@ -50,9 +48,13 @@ _PREFIX_ID = "chart-prefix"
 
 
 def _config(kind, height):
+    # Imported here, not at the top: a web worker loads pygal only for a report (issue 14).
+    import pygal
+    from pygal.style import Style
+
     chart_class = pygal.HorizontalBar if kind == "hbar" else pygal.Bar
     return chart_class(
-        style=STYLE,
+        style=Style(**STYLE),
         js=[],  # no JavaScript: the page forbids inline scripts and needs none
         disable_xml_declaration=True,
         show_legend=False,

@@ -10,8 +10,6 @@ import json
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from .tables import SHOWN
 
@@ -77,6 +75,10 @@ def to_csv(report, table=None):
 
 def to_xlsx(report, table=None):
     """An Excel workbook: a sheet about the report, then one sheet per table."""
+    # Imported here, not at the top: a web worker loads it only when needed (issue 14).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     about = workbook.active
     about.title = _("About")[:31]

@@ -38,7 +38,6 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
-import holidays as public_holidays
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -268,6 +267,9 @@ def _day_number(moment):
 
 @functools.cache
 def _norwegian_holidays(year):
+    # Imported here, not at the top: a web worker loads it only when needed (issue 14).
+    import holidays as public_holidays
+
     return sorted(public_holidays.Norway(years=year))
 
 

@@ -8,13 +8,15 @@ path says the language (language-prefixed URLs, selvhjelp.urls). The next
 anonymous request for that path is answered from the cache by
 `PublicPageMiddleware`, before the other middleware and the view run, with
 no query. Django's cache is Redis when REDIS_URL is set (every web process
-shares the pages), else each process keeps its own.
+shares the pages), else each process keeps its own; in front of it each
+process keeps what it read for PAGE_LOCAL_SECONDS.
 
 Never cached: anything but GET and HEAD, a request with a query string, a
 session cookie (staff, facilitators) or a pending message, and any response
 that is not a 200 or sets a cookie. Pages are dropped when what they show
 changes (`forget_public_pages`, on saving or deleting a centre, a theme or a
-time of week) and otherwise expire after PAGE_CACHE_SECONDS; the key holds a
+time of week; other processes see it within PAGE_LOCAL_SECONDS) and
+otherwise expire after PAGE_CACHE_SECONDS; the key holds a
 fingerprint of the templates and translations, so a deploy never shows old
 pages.
 
@@ -28,10 +30,12 @@ import contextlib
 import functools
 import gzip
 import hashlib
+import time
+import weakref
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
@@ -162,33 +166,58 @@ def _from_entry(entry, request):
     return response
 
 
-def cache_get(key):
+# In front of the shared cache, each process keeps what it read for
+# PAGE_LOCAL_SECONDS: a busy worker then answers without a trip to Redis
+# (on a loaded machine that trip is most of the time a cached page takes).
+# Kept per cache backend, so that a new backend (new settings) starts empty.
+_local = weakref.WeakKeyDictionary()
+
+
+def _memo():
+    return _local.setdefault(caches["default"], {})
+
+
+def cache_get(key, timeout=None):
+    """The value under `key`: from this process's copy, else the shared cache, else None."""
+    memo = _memo()
+    now = time.monotonic()
+    kept = memo.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
     try:
-        return cache.get(key)
+        value = cache.get(key)
     except Exception:  # the cache is down: the page is made as if it were not cached
         return None
+    if value is not None:
+        memo[key] = (now + settings.PAGE_LOCAL_SECONDS, value)
+    return value
 
 
-def cache_set(key, value):
+def cache_set(key, value, timeout=None):
+    _memo()[key] = (time.monotonic() + settings.PAGE_LOCAL_SECONDS, value)
     with contextlib.suppress(Exception):
-        cache.set(key, value, timeout=settings.PAGE_CACHE_SECONDS)
+        cache.set(key, value, timeout=timeout or settings.PAGE_CACHE_SECONDS)
 
 
 def cache_delete_many(keys):
+    memo = _memo()
+    for key in keys:
+        memo.pop(key, None)
     with contextlib.suppress(Exception):  # they expire after PAGE_CACHE_SECONDS
         cache.delete_many(keys)
 
 
 def cached_paths():
     """Every path of a page marked @public_page, in every language."""
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
     from django.utils import translation
 
     paths = set()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             for name in settings.PUBLIC_PAGES:
-                paths.add(reverse(name))
+                with contextlib.suppress(NoReverseMatch):  # a URLconf without it
+                    paths.add(reverse(name))
     return paths
 
 

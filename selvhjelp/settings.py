@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "crispy_forms",
-    "crispy_bootstrap5",
     "phonenumber_field",
     "csp",
     "selvhjelp.admin_apps.AuditlogConfig",  # django-auditlog
@@ -195,7 +194,8 @@ COOKIE_LANGUAGE_PATHS = [
     "/sprak/",
     "/min-gruppe/",
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue, then the admin strings Django's own bokmål lacks (by hand).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "selvhjelp" / "admin_locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -476,6 +476,10 @@ BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=30)
 PUBLIC_PAGES = ["home", "about", "questions", "centres", "privacy", "accessibility"]
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 PAGE_BROWSER_SECONDS = env.int("PAGE_BROWSER_SECONDS", default=60)
+# Each web process keeps what it read from the cache this long, so a busy
+# worker answers without asking Redis; a change made through another process
+# shows here after at most this long.
+PAGE_LOCAL_SECONDS = env.int("PAGE_LOCAL_SECONDS", default=10)
 # Part of every cached page's key, beside a fingerprint of the templates and
 # translations: change it to drop every cached page at the next deploy.
 PAGE_CACHE_VERSION = env.str("PAGE_CACHE_VERSION", default="1")

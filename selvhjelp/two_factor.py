@@ -14,7 +14,6 @@ The pages are served by the admin site (see SelvhjelpAdminSite.get_urls):
 
 from base64 import b32encode
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -93,6 +92,9 @@ def secret_for_manual_entry(device):
 
 def qr_code_data_uri(device):
     """The set-up QR code as an SVG data URI: drawn here, no outside service."""
+    # Imported here, not at the top: a web worker loads it only when needed (issue 14).
+    import segno
+
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
 
 

@@ -28,6 +28,7 @@ from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 
 from intake import retention
 from intake.consent import CONSENT_VERSION
+from intake.status import status_token
 from selvhjelp import messaging
 from tests.facilitators.conftest import assignment, clock, group, make_group  # noqa: F401
 from tests.factories import IntakeFactory, intake_form_data
@@ -110,19 +111,21 @@ def world(centre, facilitator, assignment, settings):  # noqa: F811
     settings.LOGIN_ACCOUNT_FREE_FAILURES = 10**6
     settings.PASSWORD_RESET_EMAILS_PER_HOUR = 10**6
     intake = IntakeFactory(centre=centre)
+    membership = assignment.group.memberships.first()
     receipt = messaging.queue_message(
         centre=centre,
         channel="email",
         recipient="kari@example.org",
         message_type="group_first_meeting_reminder",
-        about=assignment.group.memberships.first(),
+        about=membership,
         dedup_key="hostile-input",
         context={},
     )
-    membership = assignment.group.memberships.first()
     follow_up = assignment.group.follow_ups.get()
     return {
         "token": retention.withdrawal_token(intake.pk),
+        "member-token": membership.link_token,
+        "status-token": status_token(intake),
         "stop-token": messaging.stop_token(receipt),
         "calendar-token": facilitator.calendar_token,
         "centre_slug": centre.slug,
@@ -142,6 +145,10 @@ def valid_values(route, world):
             values[name] = world["calendar-token"]
         elif name == "token" and route.startswith("stopp/"):
             values[name] = world["stop-token"]
+        elif name == "token" and route.startswith("min-gruppe/"):
+            values[name] = world["member-token"]
+        elif name == "token" and "/status/" in route:
+            values[name] = world["status-token"]
         else:
             values[name] = world.get(name, "1")
     return values
@@ -274,6 +281,7 @@ def test_no_hostile_input_gives_a_server_error(world, centre, facilitator, super
                     failures.check(response, f"{who} POST {action} CSRF token {token!r:.10}")
     assert any("meld-interesse" in action for _who, action, _f in forms_seen)
     assert any(who == "facilitator" for who, _a, _f in forms_seen)
+    assert any(action.startswith("/min-gruppe/") for _who, action, _f in forms_seen)
 
     # The staff admin: every changelist's search box and every filter.
     staff = client()

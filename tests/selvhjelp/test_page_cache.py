@@ -95,3 +95,9 @@ def test_the_receipt_and_error_pages_are_never_stored(client, centre):
 
     assert "no-store" in client.get("/meld-interesse/takk/")["Cache-Control"]
     assert client.get("/finnes-ikke/").status_code == 404
+
+
+def test_static_files_are_compressed_with_brotli_too():
+    from whitenoise.compress import Compressor
+
+    assert Compressor(quiet=True).use_brotli  # .br files beside the .gz ones

@@ -14,7 +14,7 @@ def csp_directives(response):
     }
 
 
-def assert_hardened(response, *, https=True):
+def assert_hardened(response, *, https=True, private=True):
     directives = csp_directives(response)
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]  # no 'unsafe-inline', no nonce, no CDN
@@ -28,7 +28,10 @@ def assert_hardened(response, *, https=True):
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert "geolocation=()" in response.headers["Permissions-Policy"]
     cache = {part.strip() for part in response.headers["Cache-Control"].split(",")}
-    assert {"no-store", "private"} <= cache
+    if private:
+        assert {"no-store", "private"} <= cache
+    else:  # the same for everyone, nothing personal (selvhjelp.pagecache)
+        assert cache == {"public", "max-age=60"}
     if https:
         assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
@@ -38,10 +41,12 @@ def _production_hsts(settings):
     settings.SECURE_HSTS_SECONDS = 31_536_000
 
 
-def test_public_page_has_every_header(client):
+def test_public_page_has_every_header_and_may_be_kept_a_minute(client):
     response = client.get("/", secure=True)
     assert response.status_code == 200
-    assert_hardened(response)
+    assert_hardened(response, private=False)
+    cached = client.get("/", secure=True)
+    assert_hardened(cached, private=False)
 
 
 def test_interest_form_has_every_header(client):
@@ -73,7 +78,7 @@ def test_static_files_keep_their_own_caching(client, settings):
     # WhiteNoise answers before the no-store middleware: CSS may be cached.
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
-    response = client.get("/static/css/site.css", secure=True)
+    response = client.get("/static/css/public.css", secure=True)
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("Cache-Control", "")
 
