@@ -74,3 +74,17 @@ def membership_for(facilitator, group_id, membership_id):
     )
     membership.group = assignment.group
     return membership
+
+
+def visit_for(facilitator, follow_up_id):
+    """A visit (FollowUp of kind VISIT) of a group the facilitator has ever started, or 404.
+
+    Former facilitators too: a group asks those who started it to come back.
+    """
+    follow_up = get_object_or_404(
+        FollowUp.objects.select_related("group__centre", "visitor__user", "meeting"),
+        pk=follow_up_id,
+        kind=FollowUp.Kind.VISIT,
+        group__assignments__facilitator=facilitator,
+    )
+    return follow_up

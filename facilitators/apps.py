@@ -18,9 +18,10 @@ class FacilitatorsConfig(AppConfig):
 
         from . import selectors
         from .messages import password_link_context
-        from .models import Assignment, Facilitator, FollowUp
+        from .models import Assignment, Facilitator, FollowUp, VisitDecline
         from .reminders import follow_up_reminders_still_relevant, meeting_reminders_still_relevant
         from .selectors import overdue_follow_ups_by_centre
+        from .today import visit_requests_section
 
         MESSAGE_TYPES.update(
             {
@@ -38,7 +39,19 @@ class FacilitatorsConfig(AppConfig):
                     optional=True,
                     still_relevant=follow_up_reminders_still_relevant,
                 ),
+                "visit_requested": MessageType(_("A group asks a facilitator to visit")),
+                "visit_planned": MessageType(_("A facilitator visits the group")),
+                "visit_declined": MessageType(_("A facilitator cannot make a visit")),
             }
+        )
+        TODAY_SECTIONS.append(
+            TodaySection(
+                key="visit-requests",
+                title=_("Groups asking for a facilitator's visit"),
+                order=40,
+                load=visit_requests_section,
+                empty=_("No group waits for an answer to a visit."),
+            )
         )
         DIGEST_COUNTERS["overdue_follow_ups"] = overdue_follow_ups_by_centre
         TODAY_SECTIONS.extend(
@@ -62,4 +75,5 @@ class FacilitatorsConfig(AppConfig):
         audit.register(Facilitator, m2m_fields={"centres"})
         audit.register(Assignment)
         audit.register(FollowUp, mask_fields=["note"])
+        audit.register(VisitDecline, mask_fields=["note"])
         ABOUT_QUERYSETS.append(Assignment.objects.select_related("facilitator__user", "group"))

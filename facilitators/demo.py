@@ -258,3 +258,102 @@ def seed(site):
     # After the groups: the facilitators' own demo groups, meetings and follow-ups.
     count = seed_facilitator_work(centres=site.centres, staff=site.staff)
     return f"  {count} demo groups with facilitators and follow-ups"
+
+
+# --- A group that runs itself (groups.members, groups.meetings.change_rhythm) -----
+
+SELF_RUN_GROUP = {
+    "name": "Torsdagsgruppa som går sin egen vei",
+    "centre": "arna",
+    "weekday": 3,
+    "start_time": datetime.time(18, 0),
+    "weeks": -20,
+    "people": ["Eli Hauge", "Knut Brekke", "Wenche Lia", "Geir Dale", "Anita Vold"],
+}
+
+
+def _self_run_people(plan, centre, staff):
+    from intake.services import submit_intake
+
+    slots = Slot.objects.filter(weekday=plan["weekday"], part="evening")
+    people = []
+    for number, name in enumerate(plan["people"]):
+        intake = submit_intake(
+            centre=centre,
+            name=name,
+            email=f"{name.split()[0].lower()}.selvgaende@example.org",
+            phone=f"+479877{number:04d}" if number % 2 else "",
+            contact_by=Intake.ContactBy.SMS if number % 2 else Intake.ContactBy.EMAIL,
+            birth_year=1965 + 3 * number,
+            confirmed_adult=True,
+            applying_for_self=True,
+            consent_given=True,
+            availability=slots,
+            submission_key=uuid.uuid5(NAMESPACE, f"self-run:{number}"),
+        )
+        if intake.status == Status.NEW:
+            intake.mark_contacted(by=staff)
+            intake.mark_waiting(by=staff)
+        people.append(intake)
+    return people
+
+
+@seeder
+@transaction.atomic
+def seed_self_run_group(site):
+    """A self-run group meeting every other week, a member who can't come, a visit asked for.
+
+    Through the services: formed 20 weeks ago with Kari as its facilitator,
+    started, self-run, every other week from its next meeting, then Kari
+    withdrawn. A member tells the group they can't come to the next meeting
+    (the notices are in the outbox) and another asks for a visit, which waits
+    for Kari's answer. The outbox rows written here are cancelled, never sent.
+    """
+    from groups import meetings as group_meetings
+    from groups import members as group_members
+    from groups import services as group_services
+    from selvhjelp.models import OutboundMessage
+
+    plan = SELF_RUN_GROUP
+    centre = site.centres.get(plan["centre"])
+    if centre is None:
+        return "  no self-run demo group (no Arna centre)"
+    if Group.objects.filter(centre=centre, name=plan["name"]).exists():
+        return "  a self-run demo group every other week"
+    started_at = timezone.now()
+    staff = site.staff.get(centre.pk)
+    today = timezone.localdate()
+    first = _first_meeting(today, plan["weekday"], plan["weeks"])
+    holidays = schedule.holidays_in(schedule.weekly(first, 1, 12))
+    group = group_services.form_group(
+        centre=centre,
+        intakes=_self_run_people(plan, centre, staff),
+        name=plan["name"],
+        kind=Group.Kind.ACROSS,
+        format=Group.Format.PHYSICAL,
+        venue="Arna frivilligsentral, møterom 2",
+        weekday=plan["weekday"],
+        start_time=plan["start_time"],
+        first_meeting=first,
+        formed_on=first - datetime.timedelta(weeks=2),
+        holiday_choices={meeting.sequence: ("cancel", None) for meeting in holidays},
+        actor=staff,
+        accept_warnings=True,
+    )
+    kari = Facilitator.objects.filter(user__username="igangsetter-kari").first()
+    assignment = None
+    if kari is not None and kari.centres.filter(pk=centre.pk).exists():
+        assignment = services.assign_facilitator(group=group, facilitator=kari, actor=staff)
+    group_services.start_group(group=group, actor=staff, on=first)
+    group_services.mark_self_run(group=group, actor=staff, on=first + datetime.timedelta(weeks=4))
+    if assignment is not None:
+        services.withdraw_facilitator(assignment=assignment, actor=staff)
+    group_meetings.extend_schedules()
+    group_meetings.change_rhythm(group=group, starts_on=today, every_weeks=2, actor=staff)
+    members = list(group.memberships.select_related("intake").order_by("pk"))
+    group_members.report_absence(membership=members[0], meeting=group_meetings.next_meeting(group))
+    group_members.ask_for_visit(membership=members[1])
+    OutboundMessage.objects.filter(
+        created_at__gte=started_at, status=OutboundMessage.Status.PENDING
+    ).update(status=OutboundMessage.Status.CANCELLED, last_error="Demo data: never sent.")
+    return "  a self-run demo group every other week, with a notice and a visit asked for"

@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from groups import meetings as group_meetings
 from selvhjelp.forms import ServiceForm, add_rule_errors
+from selvhjelp.login_security import LoginDelayFormMixin, allow_reset_email, reset_wait_message
 from selvhjelp.models import Centre
 
 from . import services
@@ -20,11 +23,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class FacilitatorLoginForm(AuthenticationForm):
+class FacilitatorLoginForm(LoginDelayFormMixin, AuthenticationForm):
     """Log in with the user name or the email address (invited facilitators have no other)."""
 
     def clean_username(self):
-        username = self.cleaned_data["username"].strip()
+        username = super().clean_username().strip()
         if "@" in username:
             user = get_user_model().objects.filter(email__iexact=username).first()
             if user is not None:
@@ -38,6 +41,13 @@ class FacilitatorPasswordResetForm(PasswordResetForm):
     Only active facilitators get a link; everyone sees the same answer, so the
     form does not reveal who has an account.
     """
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        wait = allow_reset_email(email)
+        if wait:
+            raise forms.ValidationError(reset_wait_message(wait), code="wait")
+        return email
 
     def get_users(self, email):
         # Unlike Django's form, also users without a usable password: an
@@ -93,6 +103,18 @@ class FollowUpForm(ServiceForm):
         error_messages={"invalid": _("Write the date as dd.mm.yyyy, e.g. 16.02.2027.")},
         help_text=_("Only when the group invited a facilitator back: the date you agreed."),
     )
+    # groups.meetings.change_rhythm: the group may choose every other week
+    # after its first 12 weeks; the facilitator records it here.
+    every_other_week_from = forms.DateField(
+        label=_("The group meets every other week from (optional)"),
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": _("Write the date as dd.mm.yyyy, e.g. 16.02.2027.")},
+        help_text=_(
+            "Only if the group has chosen it. The first 12 weeks are always weekly; "
+            "the members are told."
+        ),
+    )
     note = forms.CharField(
         label=_("Short note (optional)"),
         max_length=NOTE_MAX_LENGTH,
@@ -139,12 +161,26 @@ class FollowUpForm(ServiceForm):
                 visit_on=data.get("visit_on"),
             ),
         )
+        if data.get("every_other_week_from"):
+            for message in group_meetings.rhythm_errors(
+                self.follow_up.group, starts_on=data["every_other_week_from"], every_weeks=2
+            ):
+                self.add_error("every_other_week_from", message)
         return data
 
+    @transaction.atomic
     def call_service(self, *, actor, **kwargs):
-        return services.complete_follow_up(
-            follow_up=self.follow_up, actor=actor, **self.cleaned_data
-        )
+        values = dict(self.cleaned_data)
+        every_other_week_from = values.pop("every_other_week_from", None)
+        follow_up = services.complete_follow_up(follow_up=self.follow_up, actor=actor, **values)
+        if every_other_week_from:
+            group_meetings.change_rhythm(
+                group=self.follow_up.group,
+                starts_on=every_other_week_from,
+                every_weeks=2,
+                actor=actor,
+            )
+        return follow_up
 
 
 class AssignmentForm(forms.ModelForm):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from groups.models import Group
+from groups.models import Group, Meeting, Membership
 from selvhjelp.models import Centre
 
 # The longest start-up a facilitator attends: about the 12-week commitment.
@@ -177,6 +177,34 @@ class FollowUp(models.Model):
         related_name="visit",
         verbose_name=_("asked for at"),
     )
+    # A visit a member asked for through their link (groups.members), not at
+    # a follow-up: pending until a facilitator picks a meeting (`visitor`,
+    # `meeting`) or every one asked has declined (VisitDecline).
+    asked_by = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visit_requests",
+        verbose_name=_("asked for by"),
+    )
+    asked_at = models.DateTimeField(_("asked for"), null=True, blank=True)
+    visitor = models.ForeignKey(
+        Facilitator,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("visitor"),
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("meeting visited"),
+    )
     done_on = models.DateField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -227,3 +255,34 @@ class FollowUp(models.Model):
     def is_overdue(self):
         """Not done and due before today (as FollowUpQuerySet.overdue)."""
         return not self.is_done and self.due_on < timezone.localdate()
+
+
+class VisitDecline(models.Model):
+    """A facilitator cannot make the visit a group asked for; the note is for staff only."""
+
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, related_name="declines", verbose_name=_("visit")
+    )
+    facilitator = models.ForeignKey(
+        Facilitator, on_delete=models.CASCADE, related_name="+", verbose_name=_("facilitator")
+    )
+    note = models.CharField(
+        _("note to staff"),
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        help_text=_("Short and practical; never health details about anyone."),
+    )
+    created_at = models.DateTimeField(_("declined"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("declined visit")
+        verbose_name_plural = _("declined visits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follow_up", "facilitator"], name="one_decline_per_facilitator"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.facilitator} – {self.follow_up}"

@@ -20,6 +20,7 @@ urlpatterns = [
         name="undo-agreement",
     ),
     path("oppfolging/<int:follow_up_id>/", views.follow_up_detail, name="follow-up"),
+    path("besok/<int:follow_up_id>/", views.visit_detail, name="visit"),
     path("kalender/ny-adresse/", views.regenerate_calendar, name="regenerate-calendar"),
     path("kalender/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path(

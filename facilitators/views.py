@@ -18,13 +18,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from groups import members as group_members
 from groups import services as group_services
 from groups.models import Group, GroupRuleError
 
-from . import calendar, selectors, services
-from .access import assignment_for, facilitator_required, follow_up_for, membership_for
+from . import calendar, selectors, services, visits
+from .access import (
+    assignment_for,
+    facilitator_required,
+    follow_up_for,
+    membership_for,
+    visit_for,
+)
 from .forms import FollowUpForm
 from .models import Facilitator
+from .visit_forms import VisitAnswerForm
 
 
 def _feed_url(facilitator):
@@ -48,6 +56,10 @@ def overview(request):
             "assignments": assignments,
             "meetings": meetings,
             "follow_ups": selectors.open_follow_ups(assignments),
+            "visit_requests": [
+                *visits.visits_to_answer(facilitator),
+                *visits.visits_to_make(facilitator),
+            ],
             "today": timezone.localdate(),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
@@ -60,6 +72,7 @@ def group_detail(request, group_id):
     assignment = assignment_for(request.facilitator, group_id)
     group = assignment.group
     attended = {meeting.pk for meeting in selectors.attended_meetings([assignment])}
+    meetings = list(group.meetings.order_by("start", "sequence"))
     return render(
         request,
         "facilitators/group_detail.html",
@@ -71,7 +84,8 @@ def group_detail(request, group_id):
                 .select_related("intake")
                 .only("group_id", "confidentiality_agreed_at", "intake__name")
             ),
-            "meetings": group.meetings.order_by("start", "sequence"),
+            "meetings": meetings,
+            "expected": group_members.expected_counts(m for m in meetings if not m.cancelled),
             "attended": attended,
             "follow_ups": group.follow_ups.order_by("due_on", "pk"),
             "today": timezone.localdate(),
@@ -125,6 +139,25 @@ def follow_up_detail(request, follow_up_id):
     )
 
 
+@facilitator_required
+def visit_detail(request, follow_up_id):
+    """A visit a group asked for: pick a meeting to come to, or decline with a note to staff."""
+    visit = visit_for(request.facilitator, follow_up_id)
+    form = VisitAnswerForm(request.POST or None, meetings=visits.meetings_to_choose(visit.group))
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = form.save(visit=visit, facilitator=request.facilitator)
+        except services.FacilitatorError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done)
+            return redirect("facilitators:overview")
+    return render(
+        request, "facilitators/visit.html", {"visit": visit, "group": visit.group, "form": form}
+    )
+
+
 @require_POST
 @facilitator_required
 def regenerate_calendar(request):
@@ -139,6 +172,12 @@ def regenerate_calendar(request):
     return redirect(reverse("facilitators:overview") + "#kalender")
 
 
+def _with_visits(follow_ups, visits_to_make):
+    """The feed's follow-ups, and the visits the facilitator makes to groups they left."""
+    seen = {follow_up.pk for follow_up in follow_ups}
+    return [*follow_ups, *(visit for visit in visits_to_make if visit.pk not in seen)]
+
+
 @require_GET
 @never_cache
 def calendar_feed(request, token):
@@ -151,7 +190,9 @@ def calendar_feed(request, token):
     body = calendar.build_feed(
         facilitator=facilitator,
         meetings=selectors.attended_meetings(assignments),
-        follow_ups=selectors.follow_ups_for_calendar(assignments),
+        follow_ups=_with_visits(
+            selectors.follow_ups_for_calendar(assignments), visits.visits_to_make(facilitator)
+        ),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="selvhjelp.ics"'

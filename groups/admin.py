@@ -28,6 +28,7 @@ from selvhjelp.audit import Action, Page, record_access
 from selvhjelp.dates import admin_datetime
 
 from . import rules, selectors, services
+from .admin_rhythm import RhythmChangeAdmin
 from .forms import (
     AddMemberForm,
     CancelMeetingForm,
@@ -38,7 +39,8 @@ from .forms import (
     RemoveMemberForm,
     SendInvitationsForm,
 )
-from .models import MAX_MEMBERS, Group, Meeting, Membership
+from .models import MAX_MEMBERS, Group, Meeting, Membership, RhythmChange
+from .suggestions.admin import urls as suggestion_urls
 
 # --- The group list and page ----------------------------------------------------
 
@@ -375,14 +377,18 @@ class GroupAdmin(CentreScopedAdmin):
             ("status/", self.status_view, "status"),
             ("send-invitations/", self.send_invitations_view, "send_invitations"),
         ]
-        return [
-            path(
-                f"<path:object_id>/{route}",
-                self.admin_site.admin_view(view),
-                name=f"groups_group_{name}",
-            )
-            for route, view, name in own
-        ] + super().get_urls()
+        return (
+            suggestion_urls(self)
+            + [
+                path(
+                    f"<path:object_id>/{route}",
+                    self.admin_site.admin_view(view),
+                    name=f"groups_group_{name}",
+                )
+                for route, view, name in own
+            ]
+            + super().get_urls()
+        )
 
     def _group(self, request, object_id):
         """The one access helper: 404 outside the user's centres, 403 without rights."""
@@ -536,3 +542,7 @@ class GroupAdmin(CentreScopedAdmin):
                 % {"status": changed.get_status_display().lower()}
             ),
         )
+
+
+# Every other week (groups.admin_rhythm; the change goes through groups.meetings).
+admin.site.register(RhythmChange, RhythmChangeAdmin)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake.models import Intake, Slot, Theme
-from intake.services import submit_intake
+from intake.services import keep_apart, submit_intake
 from selvhjelp.dates import local_start
 from selvhjelp.demo import seeder
 from selvhjelp.models import OutboundMessage
@@ -220,3 +220,101 @@ def seed(site):
     """The demo groups, one in every status (demo data registry)."""
     count = seed_groups(site.centres.values(), staff=site.staff)
     return f"  {count} demo groups, one in every status"
+
+
+# --- A waiting list that suggests groups (groups.suggestions) ----------------------
+
+SUGGESTIONS_CENTRE = "arna"
+# (name, gender, born, times of week, format, kind, days waiting)
+WAITING = [
+    *[
+        (name, gender, born, [(1, "evening")], Intake.Format.EITHER, Intake.Kind.ANY, days)
+        for name, gender, born, days in [
+            ("Liv Strand", "woman", 1971, 120),
+            ("Arne Vik", "man", 1966, 110),
+            ("Siri Moe", "woman", 1975, 95),
+            ("Tor Lie", "man", 1969, 90),
+            ("Berit Nes", "woman", 1963, 80),
+            ("Per Sund", "man", 1972, 60),
+            ("Hilde Li", "woman", 1978, 45),
+        ]
+    ],
+    *[
+        (
+            name,
+            gender,
+            born,
+            [(3, "afternoon"), (1, "evening")],
+            Intake.Format.PHYSICAL,
+            Intake.Kind.ACROSS,
+            days,
+        )
+        for name, gender, born, days in [
+            ("Anita Ås", "woman", 1990, 100),
+            ("Jon Bakke", "man", 1988, 85),
+            ("Emma Foss", "woman", 1994, 70),
+            ("Ali Rana", "man", 1992, 55),
+            ("Ida Lunde", "woman", 1996, 30),
+            ("Ole Dale", "man", 1986, 20),
+        ]
+    ],
+    # Nobody else can meet on Saturday mornings.
+    ("Randi Hov", "woman", 1958, [(5, "morning")], Intake.Format.EITHER, Intake.Kind.ANY, 140),
+    # Only in person on Friday afternoon, with nobody else.
+    ("Finn Sæle", "man", 1961, [(4, "afternoon")], Intake.Format.PHYSICAL, Intake.Kind.ANY, 75),
+]
+
+
+def _waiting_person(centre, staff, number, row, slots):
+    name, gender, born, times, format, kind, days = row
+    intake = submit_intake(
+        centre=centre,
+        name=name,
+        email=f"{name.split()[0].lower()}.venter.{number}@example.org",
+        birth_year=born,
+        confirmed_adult=True,
+        applying_for_self=True,
+        consent_given=True,
+        contact_by=Intake.ContactBy.EMAIL,
+        gender=gender,
+        themes=[],
+        format=format,
+        kind=kind,
+        availability=[slots[time] for time in times],
+        submission_key=uuid.uuid5(NAMESPACE, f"suggestions:{centre.slug}:{number}"),
+    )
+    if intake.status == Intake.Status.NEW:
+        received = timezone.now() - datetime.timedelta(days=days)
+        intake.mark_contacted(by=staff)
+        intake.mark_waiting(by=staff)
+        Intake.objects.filter(pk=intake.pk).update(created_at=received)
+    return intake
+
+
+@transaction.atomic
+def seed_waiting_list(centres, *, staff=None):
+    """People ready for a group at one demo centre: two or three suggested groups, and some
+    nobody can be placed with. Idempotent (fixed submission keys). Returns how many."""
+    by_slug = {centre.slug: centre for centre in centres}
+    centre = by_slug.get(SUGGESTIONS_CENTRE)
+    if centre is None:
+        return 0
+    staff = (staff or {}).get(centre.pk)
+    slots = {(slot.weekday, slot.part): slot for slot in Slot.objects.all()}
+    started_at = timezone.now()
+    people = [
+        _waiting_person(centre, staff, number, row, slots) for number, row in enumerate(WAITING)
+    ]
+    # Neighbours: staff noted after a call that they should not meet in a group.
+    keep_apart(intake=people[0], other=people[3], actor=staff)
+    OutboundMessage.objects.filter(
+        created_at__gte=started_at, status=OutboundMessage.Status.PENDING
+    ).update(status=OutboundMessage.Status.CANCELLED, last_error="Demo data: never sent.")
+    return len(people)
+
+
+@seeder
+def seed_suggestions(site):
+    """A waiting list that suggests groups (demo data registry)."""
+    count = seed_waiting_list(site.centres.values(), staff=site.staff)
+    return f"  {count} people ready for a group in Arna, for the suggested groups"

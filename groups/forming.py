@@ -29,7 +29,7 @@ FORM_BUTTONS = ("_form", "_form_anyway", "_form_hold", "_form_hold_anyway")
 
 
 @admin.action(description=_("Form a group of the selected"))
-def form_group_action(modeladmin, request, queryset):
+def form_group_action(modeladmin, request, queryset, *, initial=None):
     """The intermediate page of the intake list's action: check, then form.
 
     The first POST comes from the action menu; later POSTs come from this
@@ -37,6 +37,9 @@ def form_group_action(modeladmin, request, queryset):
     the selection is always limited to intakes the user may see. The
     facilitators chosen here are assigned by form_group in the same
     transaction as the group.
+
+    `initial` fills in the frame (an accepted suggested group,
+    groups.suggestions): staff can still change anything.
     """
     if not request.user.has_perm("groups.add_group"):
         modeladmin.message_user(request, gettext("You may not form groups."), messages.ERROR)
@@ -52,7 +55,7 @@ def form_group_action(modeladmin, request, queryset):
         prefix="group",
         user=request.user,
         intakes=intakes,
-        initial=suggest_frame(intakes),
+        initial={**suggest_frame(intakes), **(initial or {})},
     )
     pressed = next((name for name in FORM_BUTTONS if name in post), None)
     check = planned = holiday_form = None

@@ -25,6 +25,15 @@ def remind_first_meetings(*, now=None):
     return reminders.remind_first_meetings(now=now)
 
 
+@job("remind_members_of_meetings")
+def remind_members_of_meetings(*, now=None):
+    """Remind members of each meeting after their first, with their personal link.
+
+    Safe to run twice or late, as remind_first_meetings.
+    """
+    return reminders.remind_meetings(now=now)
+
+
 @job("tell_commitment_ends")
 def tell_commitment_ends(*, now=None):
     """Tell members on the day their 12-week commitment ends that they may stay on.

@@ -1,7 +1,9 @@
-"""A group's meetings: the weekly schedule, public holidays, moving and cancelling.
+"""A group's meetings: the schedule, public holidays, moving and cancelling, the rhythm.
 
 Meetings are generated weekly from the group's planned start for at least
 the 12-week commitment, then kept UPCOMING_MEETINGS ahead by a periodic job.
+After the 12 weeks a group may meet every other week from a date, and go
+back to weekly (`change_rhythm`; schedule.meets_in_week decides each week).
 A meeting on a Norwegian public holiday is moved or cancelled, never
 silently: staff choose when they form the group, and the job cancels one
 nobody decided about and tells the members.
@@ -23,7 +25,7 @@ from selvhjelp.dates import iso, local_start, long_date, weekday_date
 
 from . import schedule
 from .messages import queue_to_members
-from .models import COMMITMENT_WEEKS, Group, GroupRuleError, Meeting
+from .models import COMMITMENT_WEEKS, Group, GroupRuleError, Meeting, RhythmChange
 
 # How many meetings ahead an active group always has in its schedule.
 UPCOMING_MEETINGS = 8
@@ -211,34 +213,163 @@ def cancel_meetings_after(group, on, *, reason):
     )
 
 
+def rhythm(group):
+    """The group's changes of rhythm as (starts_on, every_weeks) pairs (schedule.meets_in_week)."""
+    return list(group.rhythm_changes.values_list("starts_on", "every_weeks"))
+
+
+def _create_one(group, planned):
+    """Create the meeting of `planned`; one cancelled on a holiday is told to the members."""
+    (meeting,) = create_meetings(group, [planned])
+    if meeting.cancelled:
+        with translation.override("nb"):
+            holiday_nb = schedule.holiday_name(planned.date)
+        # A holiday nobody has decided about yet: cancelled, shown in the
+        # schedule, and staff may move it. The members are told.
+        queue_to_members(
+            group,
+            message_type="group_meeting_cancelled",
+            about=meeting,
+            key=outbox_keys.meeting_cancelled(meeting),
+            context={"meeting_at": iso(meeting.start), "holiday": holiday_nb},
+        )
+    return meeting
+
+
 def _extend(group, now):
-    """Add weekly meetings until the group has UPCOMING_MEETINGS ahead (and 12 in all)."""
+    """Add meetings until the group has UPCOMING_MEETINGS ahead (and 12 weeks in all).
+
+    Weeks the group does not meet in (every other week) get no meeting.
+    """
     created = []
     last = group.meetings.order_by("-sequence").values_list("sequence", flat=True).first() or 0
     upcoming = group.meetings.not_cancelled().filter(start__gt=now).count()
+    changes = rhythm(group)
     sequence = last
     while upcoming < UPCOMING_MEETINGS or sequence < COMMITMENT_WEEKS:
         sequence += 1
+        if not schedule.meets_in_week(changes, group.planned_start, sequence):
+            continue
         (planned,) = schedule.weekly(group.planned_start, sequence, sequence)
-        (meeting,) = create_meetings(group, [planned])
+        meeting = _create_one(group, planned)
         created.append(meeting)
-        if meeting.cancelled:
-            with translation.override("nb"):
-                holiday_nb = schedule.holiday_name(planned.date)
-            # A holiday nobody has decided about yet: cancelled, shown in the
-            # schedule, and staff may move it. The members are told.
-            queue_to_members(
-                group,
-                message_type="group_meeting_cancelled",
-                about=meeting,
-                key=outbox_keys.meeting_cancelled(meeting),
-                context={"meeting_at": iso(meeting.start), "holiday": holiday_nb},
-            )
-        elif meeting.start > now:
+        if not meeting.cancelled and meeting.start > now:
             upcoming += 1
     if created:
         schedule_changed(group)
     return created
+
+
+def rhythm_errors(group, *, starts_on, every_weeks, now=None):
+    """Why `group` cannot meet every `every_weeks` weeks from its first meeting on or after
+    `starts_on` (a list of messages; empty when it can).
+
+    A group that has started (or runs itself) may change; the first 12 weeks
+    stay weekly (the commitment); the change starts with a meeting ahead,
+    after any earlier change, and changes something.
+    """
+    now = now or timezone.now()
+    errors = []
+    if group.status not in (Group.Status.STARTED, Group.Status.SELF_RUN):
+        errors.append(
+            _(
+                "“%(group)s” is %(status)s: only a group that has started "
+                "can change how often it meets."
+            )
+            % {"group": group.name, "status": group.get_status_display().lower()}
+        )
+        return errors
+    if every_weeks not in RhythmChange.Every.values:
+        errors.append(_("Choose every week or every other week."))
+        return errors
+    first = schedule.first_regular_date_from(group.planned_start, starts_on)
+    commitment_ends = schedule.regular_date(group.planned_start, COMMITMENT_WEEKS + 1)
+    changes = rhythm(group)
+    if first < commitment_ends:
+        errors.append(
+            _(
+                "The first 12 weeks are weekly, as the members committed to; "
+                "choose a date from %(date)s."
+            )
+            % {"date": long_date(commitment_ends)}
+        )
+    elif local_start(first, group.start_time) <= now:
+        errors.append(_("Choose a date ahead."))
+    elif changes and first <= max(starts for starts, _every in changes):
+        errors.append(
+            _("The rhythm already changes on %(date)s; choose a later date.")
+            % {"date": long_date(max(starts for starts, _every in changes))}
+        )
+    elif (
+        schedule.every_weeks_in(
+            changes, group.planned_start, schedule.week_of(group.planned_start, first)
+        )
+        == every_weeks
+    ):
+        errors.append(
+            _("The group already meets every week then.")
+            if every_weeks == 1
+            else _("The group already meets every other week then.")
+        )
+    return errors
+
+
+@transaction.atomic
+def change_rhythm(*, group, starts_on, every_weeks, actor, now=None):
+    """Let the group meet every week or every other week from its first meeting on or after
+    `starts_on`; the meetings ahead follow, and the members are told once.
+
+    Meetings in weeks the group no longer meets in are cancelled as "off
+    rhythm" (kept, as every meeting is; calendars see them cancelled) and come
+    back when the group goes weekly again. The rules are rhythm_errors'.
+    Staff (the admin) and the facilitators at a follow-up call this. Returns
+    the RhythmChange.
+    """
+    now = now or timezone.now()
+    group = Group.objects.lock(group)
+    errors = rhythm_errors(group, starts_on=starts_on, every_weeks=every_weeks, now=now)
+    if errors:
+        raise GroupRuleError(*errors)
+    first = schedule.first_regular_date_from(group.planned_start, starts_on)
+    change = RhythmChange.objects.create(
+        group=group, starts_on=first, every_weeks=every_weeks, created_by=actor
+    )
+    changes = rhythm(group)
+    start_week = schedule.week_of(group.planned_start, first)
+    existing = {m.sequence: m for m in group.meetings.filter(sequence__gte=start_week)}
+    for sequence in range(start_week, max(existing, default=start_week) + 1):
+        meets = schedule.meets_in_week(changes, group.planned_start, sequence)
+        meeting = existing.get(sequence)
+        if meeting is None:
+            if meets:
+                (planned,) = schedule.weekly(group.planned_start, sequence, sequence)
+                _create_one(group, planned)
+            continue
+        if meets and meeting.off_rhythm:
+            meeting.cancelled, meeting.off_rhythm, meeting.cancelled_reason = False, False, ""
+        elif not meets and not meeting.cancelled:
+            meeting.cancelled, meeting.off_rhythm = True, True
+            with translation.override("nb"):
+                meeting.cancelled_reason = _("The group meets every other week.")
+        else:
+            continue
+        meeting.revision += 1
+        meeting.save(update_fields=["cancelled", "off_rhythm", "cancelled_reason", "revision"])
+    _extend(group, now)
+    schedule_changed(group)
+    upcoming = next_meeting(group, after=local_start(first, datetime.time()))
+    queue_to_members(
+        group,
+        message_type="group_rhythm_changed",
+        about=change,
+        key=outbox_keys.rhythm_changed(change),
+        context={
+            "every_weeks": every_weeks,
+            "starts_on": first.isoformat(),
+            "next_meeting_at": iso(upcoming.start) if upcoming else "",
+        },
+    )
+    return change
 
 
 def extend_schedules(*, now=None):

@@ -15,7 +15,7 @@ from intake.models import Slot
 from intake.services import message_channel
 from selvhjelp import outbox_keys
 from selvhjelp.dates import clock, iso, local_start
-from selvhjelp.messaging import queue_message
+from selvhjelp.messaging import queue_message, recipient_language
 
 from .models import Group
 
@@ -66,8 +66,8 @@ def queue_welcome(membership):
 
 def welcome_context(intake, group, first_start):
     """What "you have a place" says to `intake` about `group`, first meeting at `first_start`."""
-    # Messages are always in bokmål; the outbox keeps the weekday as text.
-    with translation.override("nb"):
+    # The outbox keeps the weekday as text, in the member's language.
+    with translation.override(recipient_language(intake)):
         weekday = str(Slot.WEEKDAYS[group.weekday][1])
     return {
         "first_name": intake.first_name,

@@ -8,6 +8,7 @@ and a link for digital ones.
 """
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,14 @@ from selvhjelp.models import Centre
 MIN_MEMBERS = 4
 MAX_MEMBERS = 8
 COMMITMENT_WEEKS = 12
+
+
+def new_member_token():
+    """The secret of a member's personal link: 256 random bits, safe in a URL.
+
+    Opaque and unguessable (never an id), so the link itself is the key.
+    """
+    return secrets.token_urlsafe(32)
 
 
 class GroupRuleError(RuleError):
@@ -239,6 +248,14 @@ class Membership(models.Model):
         related_name="+",
         verbose_name=_("added by"),
     )
+    # The member left through their own link (groups.members.leave_group),
+    # not through staff: the staff's start page lists these.
+    left_by_member = models.BooleanField(_("left through their link"), default=False)
+    # The secret part of the member's personal link (groups.members); a new
+    # one revokes the old link.
+    link_token = models.CharField(
+        _("link key"), max_length=64, unique=True, default=new_member_token, editable=False
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -343,6 +360,9 @@ class Meeting(models.Model):
         blank=True,
         help_text=_("The public holiday the meeting's regular date fell on."),
     )
+    # Cancelled because the group meets every other week (groups.meetings.change_rhythm):
+    # a weekly rhythm again brings it back.
+    off_rhythm = models.BooleanField(_("not in the group's rhythm"), default=False)
     # Counts changes, so that each change gets its own outbox message.
     revision = models.PositiveSmallIntegerField(default=0, editable=False)
 
@@ -372,3 +392,170 @@ class Meeting(models.Model):
     def is_past(self):
         """True once the meeting has ended (held, unless cancelled)."""
         return self.end <= timezone.now()
+
+
+class RhythmChange(models.Model):
+    """From `starts_on` the group meets every `every_weeks` weeks (1 or 2).
+
+    The first 12 weeks are always weekly (the commitment); a group without a
+    change meets weekly. The latest change on or before a week decides it
+    (schedule.meets_in_week). Kept, never edited: the history of the rhythm.
+    """
+
+    class Every(models.IntegerChoices):
+        WEEK = 1, _("Every week")
+        OTHER_WEEK = 2, _("Every other week")
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="rhythm_changes", verbose_name=_("group")
+    )
+    starts_on = models.DateField(_("from"))
+    every_weeks = models.PositiveSmallIntegerField(_("meets"), choices=Every.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    created_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("change of rhythm")
+        verbose_name_plural = _("changes of rhythm")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "starts_on"], name="one_rhythm_change_a_day"),
+            models.CheckConstraint(
+                condition=models.Q(every_weeks__in=[1, 2]), name="rhythm_weekly_or_fortnightly"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group} {self.get_every_weeks_display()} {self.starts_on}"
+
+
+class Absence(models.Model):
+    """A member has told the group they cannot come to one meeting (meldeplikt).
+
+    No reason is asked and no text is taken. Taken back while `taken_back_at`
+    is set; each report and each taking back raises `revision`, so each gets
+    its own notices through the outbox, once.
+    """
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="absences", verbose_name=_("member")
+    )
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="absences", verbose_name=_("meeting")
+    )
+    reported_at = models.DateTimeField(_("told the group"), default=timezone.now)
+    taken_back_at = models.DateTimeField(_("took it back"), null=True, blank=True)
+    revision = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["meeting__start", "pk"]
+        verbose_name = _("notice of absence")
+        verbose_name_plural = _("notices of absence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "meeting"], name="one_absence_per_member_and_meeting"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.membership_id} – {self.meeting}"
+
+    @property
+    def is_active(self):
+        return self.taken_back_at is None
+
+
+class Suggestion(models.Model):
+    """A proposed group (groups.suggestions) that staff accepted or discarded.
+
+    Proposals are computed afresh each time and not stored; staff's decision
+    is. An accepted one holds its people (SuggestedMember.holds) until the
+    group is formed from it or staff let it go, so no other proposal takes
+    them; a discarded one is not proposed again while all its people wait.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        FORMED = "formed", _("Formed")
+        DISCARDED = "discarded", _("Discarded")
+        RELEASED = "released", _("Let go")
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="+", verbose_name=_("centre")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Slot.WEEKDAYS)
+    part = models.CharField(_("part of day"), max_length=10, choices=Slot.Part.choices)
+    format = models.CharField(_("format"), max_length=10, choices=Group.Format.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Group.Kind.choices)
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared theme"),
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("suggested group")
+        verbose_name_plural = _("suggested groups")
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.get_part_display()} ({self.pk})"
+
+
+class SuggestedMember(models.Model):
+    """A person in a suggestion; `holds` while the suggestion is accepted and not formed."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="members", verbose_name=_("suggestion")
+    )
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    holds = models.BooleanField(_("holds the place"), default=False)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("suggested member")
+        verbose_name_plural = _("suggested members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "intake"], name="unique_suggested_member"
+            ),
+            # Two staff accepting overlapping proposals at once: only one can hold a person.
+            models.UniqueConstraint(
+                fields=["intake"],
+                condition=models.Q(holds=True),
+                name="one_held_suggestion_per_intake",
+            ),
+        ]
+
+    def __str__(self):
+        return _("suggested member no. %(number)s") % {"number": self.pk}

@@ -30,10 +30,11 @@ from selvhjelp.dates import local, local_midnight, local_start
 from selvhjelp.messaging import opted_out_ids, queue_messages
 
 from .messages import meeting_context
-from .models import COMMITMENT_WEEKS, Group, Meeting, Membership
+from .models import COMMITMENT_WEEKS, Absence, Group, Meeting, Membership
 from .selectors import memberships_with_commitment
 
 FIRST_MEETING_REMINDER = "group_first_meeting_reminder"
+MEETING_REMINDER = "group_meeting_reminder"
 COMMITMENT_END = "group_commitment_end"
 # A run that comes late (beat or the workers were down) still tells people
 # whose 12 weeks ended this many days ago or less; the message names the date.
@@ -175,6 +176,95 @@ def first_meeting_reminders_still_relevant(messages):
         for message in messages
         if meetings.get(message.context.get("meeting_id"))
         == (message.context.get("revision"), members.get(message.object_id))
+    }
+
+
+# --- Every meeting after the first ----------------------------------------------
+
+
+@transaction.atomic
+def remind_meetings(*, now=None):
+    """Remind active members of each meeting after their first, PARTICIPANT_REMINDER_DAYS before.
+
+    Each reminder carries the member's personal link (groups.members), so
+    telling the group "I can't come" is one tap away. The first meeting has
+    its own reminder (remind_first_meetings); a member who joined on the
+    reminder day or later, who stopped these reminders, or who has already
+    said they cannot come, gets none. Every other week, the weeks the group
+    does not meet have no meeting, so no reminder. Returns counts.
+    """
+    now = now or timezone.now()
+    days = settings.PARTICIPANT_REMINDER_DAYS
+    meetings = meetings_to_remind(
+        Meeting.objects.select_related("group__centre"), now=now, days=days
+    )
+    if not meetings:
+        return {"meeting_reminders": 0}
+    members = list(
+        Membership.objects.active()
+        .filter(group__in={meeting.group_id for meeting in meetings})
+        .annotate(first_meeting_id=Subquery(_member_first_meeting()))
+        .select_related("intake")
+        .order_by("pk")
+    )
+    stopped = opted_out_ids(Membership, MEETING_REMINDER, [m.pk for m in members])
+    away = set(
+        Absence.objects.filter(meeting__in=meetings, taken_back_at__isnull=True).values_list(
+            "membership_id", "meeting_id"
+        )
+    )
+    drafts = []
+    for meeting in meetings:
+        reminder_day = reminder_time(meeting.start, days).date()
+        for membership in members:
+            if (
+                membership.group_id != meeting.group_id
+                or membership.pk in stopped
+                or membership.joined_on >= reminder_day
+                or (
+                    membership.first_attended_on is None
+                    and membership.first_meeting_id == meeting.pk
+                )
+                or (membership.pk, meeting.pk) in away
+            ):
+                continue
+            channel, recipient = message_channel(membership.intake)
+            drafts.append(
+                {
+                    "centre": meeting.group.centre,
+                    "channel": channel,
+                    "recipient": recipient,
+                    "message_type": MEETING_REMINDER,
+                    "about": membership,
+                    "to": membership.intake,
+                    "dedup_key": outbox_keys.member_meeting_reminder(meeting, membership),
+                    "context": {
+                        "first_name": membership.intake.first_name,
+                        **meeting_context(meeting),
+                    },
+                }
+            )
+    return {"meeting_reminders": queue_messages(drafts)}
+
+
+def meeting_reminders_still_relevant(messages):
+    """As first_meeting_reminders_still_relevant, and the member has not said they can't come.
+
+    Three queries for any number of reminders.
+    """
+    relevant = first_meeting_reminders_still_relevant(messages)
+    away = set(
+        Absence.objects.filter(
+            membership__in={message.object_id for message in messages},
+            meeting__in={message.context.get("meeting_id") for message in messages} - {None},
+            taken_back_at__isnull=True,
+        ).values_list("membership_id", "meeting_id")
+    )
+    return {
+        message.pk
+        for message in messages
+        if message.pk in relevant
+        and (message.object_id, message.context.get("meeting_id")) not in away
     }
 
 

@@ -9,6 +9,11 @@ errors, the check page before a group is formed.
   centre who is ready for a group and in no other active group; a venue for a
   group that meets in person, a link for one that meets by video; a sane
   weekly frame (`frame_errors`).
+- Two people staff marked as "not in the same group" (intake.KeepApart)
+  are never put in one group (`kept_apart_errors`).
+- A suggested group (groups.suggestions) obeys more: one time of week and a
+  format everyone chose, and the kind of group everyone accepts
+  (`can_meet`, `accepts_format`, `accepts_kind`, `suggestion_errors`).
 - Guidelines are warnings staff may accept: a mix of genders, an age spread
   within about 15 years, a time and a format that suit everyone, the kind
   of group people asked for and a mix of themes (`guideline_warnings`).
@@ -21,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facilitators import services as facilitator_services
-from intake.models import Intake, Slot
+from intake.models import Intake, KeepApart, Slot
 from selvhjelp.dates import local_start, long_date
 
 from . import schedule
@@ -342,6 +347,7 @@ def check_group(
     intakes = load_intakes(intakes)
     errors = size_errors(len(intakes))
     errors += person_errors(intakes, centre=centre, start_date=first_meeting)
+    errors += kept_apart_errors(intakes)
     warnings = guideline_warnings(
         intakes,
         kind=kind,
@@ -413,6 +419,7 @@ def check_new_member(*, group, intake, joined_on=None):
                 % {"group": group.name, "who": intake.name_and_reference, "max": MAX_MEMBERS}
             )
         errors += person_errors([intake], centre=group.centre, start_date=start_date)
+        errors += kept_apart_errors([*members, intake])
     warnings = guideline_warnings(
         [*members, intake] if intake not in members else members,
         kind=group.kind,
@@ -423,3 +430,82 @@ def check_new_member(*, group, intake, joined_on=None):
         on=start_date,
     )
     return RuleCheck(errors=errors, warnings=warnings)
+
+
+# --- Who may meet whom, and suggested groups --------------------------------------------
+
+
+def kept_apart_errors(intakes):
+    """Two of `intakes` whom staff marked as "not in the same group"; one query.
+
+    The message names both, for staff only; it never says why.
+    """
+    by_id = {intake.pk: intake for intake in intakes}
+    rows = KeepApart.objects.filter(intake__in=by_id, other__in=by_id).values_list(
+        "intake", "other"
+    )
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in rows})
+    return [
+        _("%(first)s and %(second)s are marked as not to be in the same group.")
+        % {"first": by_id[a].name_and_reference, "second": by_id[b].name_and_reference}
+        for a, b in pairs
+    ]
+
+
+def can_meet(slots, weekday, part):
+    """Whether a person who gave the times of week `slots` ((weekday, part)...) can meet then."""
+    return (weekday, part) in slots
+
+
+def accepts_format(wants, format):
+    """Whether a person who wants the Intake.Format `wants` accepts a group meeting in `format`."""
+    return wants in (Intake.Format.EITHER, format)
+
+
+def accepts_kind(wants, theme_ids, kind, theme_id=None):
+    """Whether a person (Intake.Kind `wants`, chosen themes `theme_ids`) fits a group's kind.
+
+    A group around one problem takes those who chose its theme and do not
+    want only a group across problems; a group across problems takes those
+    who do not want only a group around their own problem.
+    """
+    if kind == Group.Kind.SAME:
+        return wants != Intake.Kind.ACROSS and theme_id in theme_ids
+    return wants != Intake.Kind.SAME
+
+
+def suggestion_errors(intakes, *, centre, kind, theme, format, weekday, part, start_date):
+    """The hard rules of a suggested group of `intakes` (loaded as load_intakes does).
+
+    Those of every group (size, adults of the centre who are ready and in no
+    other group, "not in the same group", digital groups only where the
+    centre runs them) and the suggestion's own: the time of week, the format
+    and the kind of group suit every member.
+    """
+    errors = size_errors(len(intakes))
+    errors += person_errors(intakes, centre=centre, start_date=start_date)
+    errors += kept_apart_errors(intakes)
+    if format == Group.Format.DIGITAL and not centre.runs_digital_groups:
+        errors.append(_("%(centre)s does not run digital groups.") % {"centre": centre.name})
+    theme_id = theme.pk if theme is not None else None
+    slot_label = f"{Slot.WEEKDAYS[weekday][1]} {Slot.Part(part).label}".lower()
+    for intake in intakes:
+        who = intake.name_and_reference
+        slots = {(slot.weekday, slot.part) for slot in intake.availability.all()}
+        if not can_meet(slots, weekday, part):
+            errors.append(
+                _("%(who)s has not said that %(slot)s suits them.")
+                % {"who": who, "slot": slot_label}
+            )
+        if not accepts_format(intake.format, format):
+            errors.append(
+                _("%(who)s wants “%(wants)s”.")
+                % {"who": who, "wants": intake.get_format_display().lower()}
+            )
+        themes = {theme.pk for theme in intake.themes.all()}
+        if not accepts_kind(intake.kind, themes, kind, theme_id):
+            errors.append(
+                _("%(who)s does not want this kind of group, or has not chosen its theme.")
+                % {"who": who}
+            )
+    return errors

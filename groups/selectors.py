@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from selvhjelp.dates import local_midnight, long_date, when
+from selvhjelp.dates import clock, local_midnight, long_date, when
 from selvhjelp.today import SECTION_ROWS, TodayRow, TodayRows
 
+from .messages import where
 from .models import COMMITMENT_WEEKS, Group, Meeting, Membership
 
 # The start page lists groups whose week 12 begins this soon.
@@ -70,6 +71,35 @@ def active_membership(intake):
 def upcoming_meetings(group, *, now=None, limit=None):
     meetings = group.meetings.filter(start__gte=now or timezone.now()).order_by("start")
     return meetings[:limit] if limit else meetings
+
+
+def placement_for_status_page(intake):
+    """The person's group as their status page shows it: when and where, nobody else in it.
+
+    None when they are in no active group. Two queries: the membership with
+    its group, and the group's next meeting.
+    """
+    from intake.status import Placement
+
+    membership = active_membership(intake)
+    if membership is None:
+        return None
+    group = membership.group
+    if group.status not in Group.ACTIVE_STATUSES:
+        return None
+    started = group.status != Group.Status.PLANNED
+    meetings = group.meetings.not_cancelled().order_by("start")
+    if started:
+        meetings = meetings.filter(start__gte=timezone.now())
+    meeting = meetings.first()
+    place = where(group)
+    return Placement(
+        group_started=started,
+        starts_on=timezone.localtime(meeting.start).date() if meeting else group.planned_start,
+        time=clock(timezone.localtime(meeting.start).time() if meeting else group.start_time),
+        place=place["place"],
+        digital=place["digital"],
+    )
 
 
 # --- The start page: this week's meetings, groups reaching week 12 -------------------

@@ -38,6 +38,7 @@ from .models import (
     ContactAttempt,
     Intake,
     IntakeError,
+    KeepApart,
     Slot,
     StatusChange,
     Theme,
@@ -355,6 +356,55 @@ class NewContactAttemptInline(admin.StackedInline):
         return super().get_formset(request, obj, **kwargs)
 
 
+class KeepApartForm(forms.ModelForm):
+    class Meta:
+        model = KeepApart
+        fields = ["other"]
+
+    def clean_other(self):
+        other = self.cleaned_data["other"]
+        if self.instance.pk and other != self.instance.other:
+            raise forms.ValidationError(
+                _("Remove the line and add a new one to choose another person.")
+            )
+        return other
+
+
+class KeepApartInline(admin.TabularInline):
+    """Who this person must not be in a group with: staff only, never shown to the person.
+
+    Saved through intake.services.keep_apart / stop_keeping_apart in
+    IntakeAdmin.save_formset, which write and remove both directions.
+    """
+
+    model = KeepApart
+    fk_name = "intake"
+    form = KeepApartForm
+    extra = 1
+    fields = ["other", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    verbose_name = _("not in the same group as")
+    verbose_name_plural = _("not in the same group as (seen by the centre's staff only)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("other", "created_by")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields["other"]
+        field.queryset = Intake.objects.none()
+        if obj is not None:
+            field.queryset = (
+                Intake.objects.filter(centre=obj.centre_id, anonymised_at__isnull=True)
+                .exclude(pk=obj.pk)
+                .order_by("name", "pk")
+            )
+        field.help_text = _(
+            "For example neighbours, colleagues or former partners. Never write why."
+        )
+        return formset
+
+
 # --- Interest forms -----------------------------------------------------------
 
 
@@ -379,7 +429,7 @@ class IntakeAdmin(CentreScopedAdmin):
     search_help_text = _("Search by name, reference, mobile number or email.")
     list_per_page = 50
     actions = ["mark_contacted", "mark_waiting", "withdraw", "close", form_group_action]
-    inlines = [StatusHistoryInline, ContactLogInline, NewContactAttemptInline]
+    inlines = [StatusHistoryInline, ContactLogInline, NewContactAttemptInline, KeepApartInline]
     readonly_fields = [
         "reference",
         "status",
@@ -581,6 +631,8 @@ class IntakeAdmin(CentreScopedAdmin):
         services.update_intake_details(intake=obj, fields=form.changed_data, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
+        if issubclass(formset.form, KeepApartForm):
+            return self._save_keep_apart(request, form.instance, formset)
         if not issubclass(formset.form, ContactAttemptForm):
             return super().save_formset(request, form, formset, change)
         # The admin's change message reads these three lists.
@@ -597,6 +649,26 @@ class IntakeAdmin(CentreScopedAdmin):
         ]
         formset.changed_objects, formset.deleted_objects = [], []
         return formset.new_objects
+
+    def _save_keep_apart(self, request, intake, formset):
+        new, deleted = [], []
+        for entry in formset.forms:
+            if not entry.has_changed() or not entry.is_valid():
+                continue
+            if entry.cleaned_data.get("DELETE") and entry.instance.pk:
+                services.stop_keeping_apart(
+                    intake=intake, other=entry.instance.other, actor=request.user
+                )
+                deleted.append(entry.instance)
+            elif not entry.instance.pk and entry.cleaned_data.get("other"):
+                new.append(
+                    services.keep_apart(
+                        intake=intake, other=entry.cleaned_data["other"], actor=request.user
+                    )
+                )
+        # The admin's change message reads these three lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = new, [], deleted
+        return new
 
     # --- Status: buttons on the change page -----------------------------------
 

@@ -17,12 +17,12 @@ class IntakeConfig(AppConfig):
 
         from . import selectors
         from .models import ContactAttempt, Intake
-        from .retention import withdrawal_context
+        from .status import receipt_links
 
-        # The receipt carries the person's withdrawal link, made only when it
-        # is sent so that it never sits in the outbox.
+        # The receipt carries the person's status and withdrawal links, made
+        # only when it is sent so that they never sit in the outbox.
         MESSAGE_TYPES["intake_confirmation"] = MessageType(
-            _("Confirmation of an interest form"), send_time_context=withdrawal_context
+            _("Confirmation of an interest form"), send_time_context=receipt_links
         )
         DIGEST_COUNTERS["uncontacted_intakes"] = selectors.count_uncontacted_intakes
         DIGEST_COUNTERS["idle_intakes"] = selectors.count_idle_intakes
@@ -72,3 +72,18 @@ class IntakeConfig(AppConfig):
         # week are logged.
         audit.register(Intake, mask_fields=["about"], m2m_fields={"availability"})
         audit.register(ContactAttempt, mask_fields=["note"])
+
+        # The form's themes and times are kept in the cache (intake.choices).
+        from django.db.models.signals import post_delete, post_save
+
+        # So are the rendered forms that show them (selvhjelp.pagecache).
+        from selvhjelp.pagecache import forget_public_pages
+
+        from . import choices
+        from .models import Slot, Theme
+
+        for model in (Theme, Slot):
+            for receiver in (choices.forget, forget_public_pages):
+                uid = f"{receiver.__module__}.{receiver.__name__}-{model.__name__}"
+                post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-saved")
+                post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-gone")

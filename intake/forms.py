@@ -4,7 +4,6 @@ import uuid
 
 import phonenumbers
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,8 +14,9 @@ from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from selvhjelp.models import Centre
 
+from . import choices
 from .consent import CONSENT_SUMMARY, CONSENT_VERSION
-from .models import Intake, Slot, Theme, is_adult
+from .models import Intake, Slot, is_adult
 
 OLDEST_AGE = 110
 ABOUT_MAX_LENGTH = Intake._meta.get_field("about").max_length
@@ -29,9 +29,81 @@ MOBILE_TYPES = {
 }
 
 
+class EvaluatedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from the field's queryset as evaluated once, not a new query each time.
+
+    Django's iterator runs `.iterator()` (a server-side cursor on PostgreSQL)
+    every time the choices are drawn; the centres are few, and the form page
+    asks whether there are any before drawing them.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class CentreChoiceField(forms.ModelChoiceField):
+    iterator = EvaluatedChoiceIterator
+
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.area})"
+
+
+class CachedModelChoicesField(forms.MultipleChoiceField):
+    """Several model instances from a list kept in the cache (intake.choices).
+
+    Like ModelMultipleChoiceField, but neither showing nor checking the
+    choices asks the database: `objects` returns the instances offered (read
+    once per form), and `clean` returns the chosen ones among them, in the
+    order offered.
+    """
+
+    def __init__(self, *, objects, **kwargs):
+        self.objects = objects
+        self._offered = None
+        super().__init__(choices=self._choices, **kwargs)
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result._offered = None
+        result.choices = result._choices
+        return result
+
+    def offer(self, objects):
+        """Offer these instances (already read) rather than asking `objects`."""
+        self._offered = {str(obj.pk): obj for obj in objects}
+
+    def offered(self):
+        """{pk as text: instance} of the choices, read once for this form."""
+        if self._offered is None:
+            self._offered = {str(obj.pk): obj for obj in self.objects()}
+        return self._offered
+
+    def _choices(self):
+        return [(pk, str(obj)) for pk, obj in self.offered().items()]
+
+    @property
+    def queryset(self):
+        """The instances offered (a list; the name ModelMultipleChoiceField uses)."""
+        return list(self.offered().values())
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        offered = self.offered()
+        for chosen in value:
+            if chosen not in offered:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": chosen},
+                )
+
+    def clean(self, value):
+        chosen = set(super().clean(value))
+        return [obj for pk, obj in self.offered().items() if pk in chosen]
 
 
 class FreeTextField(forms.CharField):
@@ -66,6 +138,31 @@ def radio(**attrs):
 
 def checkboxes():
     return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
+def contact_errors(data):
+    """(field, message) when the contact details cannot reach the person the way they chose."""
+    phone, email = data.get("phone"), data.get("email")
+    contact_by = data.get("contact_by")
+    if "phone" not in data or "email" not in data:
+        return []
+    if not (phone or email):
+        return [
+            (
+                "phone",
+                _(
+                    "Write your mobile number or your email address, or both, "
+                    "so the centre can reach you."
+                ),
+            )
+        ]
+    if contact_by == Intake.ContactBy.PHONE and not phone:
+        return [("phone", _("You chose to be contacted by phone. Write your mobile number."))]
+    if contact_by == Intake.ContactBy.SMS and not phone:
+        return [("phone", _("You chose to get an SMS. Write your mobile number."))]
+    if contact_by == Intake.ContactBy.EMAIL and not email:
+        return [("email", _("You chose to be contacted by email. Write your email address."))]
+    return []
 
 
 class IntakeForm(forms.Form):
@@ -143,16 +240,15 @@ class IntakeForm(forms.Form):
             "invalid_choice": _("Choose how the centre should contact you."),
         },
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = CachedModelChoicesField(
         label=_("What would you like to talk about in a group? (optional)"),
         help_text=_("Tick as many as you like. You choose how much you tell."),
-        queryset=Theme.objects.none(),
+        objects=choices.themes,
         required=False,
         widget=checkboxes(),
         error_messages={
             "invalid_list": _("Choose themes from the list."),
             "invalid_choice": _("Choose themes from the list."),
-            "invalid_pk_value": _("Choose themes from the list."),
         },
     )
     about = FreeTextField(
@@ -191,19 +287,18 @@ class IntakeForm(forms.Form):
             "invalid_choice": _("Choose what kind of group you would like."),
         },
     )
-    availability = forms.ModelMultipleChoiceField(
+    availability = CachedModelChoicesField(
         label=_("When can you usually meet? (optional)"),
         help_text=_(
             "Tick every time that suits you. Groups meet once a week for about two "
             "hours. If you are not sure, leave it empty: the centre will ask when they call."
         ),
-        queryset=Slot.objects.none(),
+        objects=choices.slots,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
             "invalid_list": _("Choose times from the table."),
             "invalid_choice": _("Choose times from the table."),
-            "invalid_pk_value": _("Choose times from the table."),
         },
     )
     # A confirmation the form asks for and submit_intake checks; not stored.
@@ -237,10 +332,12 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, centre=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = Centre.objects.active()
-        self.fields["themes"].queryset = Theme.objects.filter(Q(active=True) | Q(is_other=True))
-        self.fields["availability"].queryset = Slot.objects.all()
         if centre is not None:
             self.fields["centre"].initial = centre.pk
+        # Both lists of choices with one trip to the cache (intake.choices).
+        themes, slots = choices.both()
+        self.fields["themes"].offer(themes)
+        self.fields["availability"].offer(slots)
         self.fields["submission_key"].initial = uuid.uuid4
         self.fields["about"].help_text = gettext(
             "Write as much or as little as you like, at most %(max)d characters. "
@@ -303,27 +400,8 @@ class IntakeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        phone, email = data.get("phone"), data.get("email")
-        contact_by = data.get("contact_by")
-        if "phone" in data and "email" in data:
-            if not (phone or email):
-                self.add_error(
-                    "phone",
-                    _(
-                        "Write your mobile number or your email address, or both, "
-                        "so the centre can reach you."
-                    ),
-                )
-            elif contact_by == Intake.ContactBy.PHONE and not phone:
-                self.add_error(
-                    "phone", _("You chose to be contacted by phone. Write your mobile number.")
-                )
-            elif contact_by == Intake.ContactBy.SMS and not phone:
-                self.add_error("phone", _("You chose to get an SMS. Write your mobile number."))
-            elif contact_by == Intake.ContactBy.EMAIL and not email:
-                self.add_error(
-                    "email", _("You chose to be contacted by email. Write your email address.")
-                )
+        for name, error in contact_errors(data):
+            self.add_error(name, error)
         centre = data.get("centre")
         if (
             centre
@@ -417,3 +495,40 @@ class IntakeForm(forms.Form):
                 anchor = "" if bound_field.is_hidden else self.error_anchor(bound_field)
                 entries.append((anchor, error))
         return entries
+
+
+class StatusUpdateForm(forms.Form):
+    """What a person may change on their status page: how to reach them and when they can meet.
+
+    The fields, their checks and the times grid are the interest form's own.
+    """
+
+    phone = IntakeForm.base_fields["phone"]
+    email = IntakeForm.base_fields["email"]
+    contact_by = IntakeForm.base_fields["contact_by"]
+    availability = IntakeForm.base_fields["availability"]
+
+    clean_phone = IntakeForm.clean_phone
+    availability_grid = IntakeForm.availability_grid
+    parts_of_day = IntakeForm.parts_of_day
+    error_anchor = IntakeForm.error_anchor
+    error_summary = IntakeForm.error_summary
+
+    def __init__(self, *args, intake, **kwargs):
+        initial = {
+            "phone": intake.phone,
+            "email": intake.email,
+            "contact_by": intake.contact_by,
+            "availability": [slot.pk for slot in intake.availability.all()],
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        for name, error in contact_errors(data):
+            self.add_error(name, error)
+        return data
+
+    def changes(self):
+        """The keyword arguments for services.update_by_person."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}

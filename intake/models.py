@@ -1,4 +1,5 @@
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from selvhjelp.errors import RuleError
 from selvhjelp.models import Centre
+
+from .reference import THEME_LABELS
 
 # Self-help groups in the portal are for adults (DOMAIN.md). Only the year of
 # birth is asked: a person is counted as the age they reach in a year.
@@ -55,7 +58,8 @@ class Theme(models.Model):
         verbose_name_plural = _("themes")
 
     def __str__(self):
-        return self.name
+        # The starting themes in the page's language (intake.reference).
+        return str(THEME_LABELS.get(self.name, self.name))
 
 
 class Slot(models.Model):
@@ -168,6 +172,11 @@ class Intake(models.Model):
     reference = models.CharField(
         _("reference"), max_length=7, unique=True, default=new_reference, editable=False
     )
+    # What the withdrawal link in the receipt names (signed, intake.retention):
+    # random, so a link tells nothing of how many forms exist.
+    withdrawal_key = models.UUIDField(
+        _("withdrawal key"), unique=True, default=uuid.uuid4, editable=False
+    )
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("email"), blank=True)
     phone = PhoneNumberField(_("mobile number"), blank=True)
@@ -226,6 +235,10 @@ class Intake(models.Model):
         related_name="merged_from",
         verbose_name=_("merged into"),
     )
+    # The language the person used (a code of settings.LANGUAGES), set when
+    # the form is sent: their emails and SMS are written in it. Bokmål for
+    # forms registered by staff and for those sent before it was kept.
+    language = models.CharField(_("language"), max_length=10, default="nb")
     # Set by the form page; a second POST of the same form finds the first
     # intake. Cleared SUBMISSION_KEY_HOURS later (the job clear_submission_keys).
     submission_key = models.UUIDField(_("submission key"), unique=True, null=True, editable=False)
@@ -459,3 +472,46 @@ class ErasureRequest(models.Model):
 
     def is_expired(self, now=None):
         return (now or timezone.now()) >= self.expires_at
+
+
+class KeepApart(models.Model):
+    """Staff decided that two people must not be in the same group.
+
+    Recorded after a call (neighbours, colleagues, former partners...). Seen
+    by the centre's staff only, never by either person; kept with the intake
+    and deleted with it (retention, erasure). Stored once in each direction
+    (`intake` -> `other` and back), so each person's page lists their pairs;
+    intake.services.keep_apart and stop_keeping_apart write both rows.
+    """
+
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="kept_apart", verbose_name=_("intake")
+    )
+    other = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="+", verbose_name=_("not with")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("not in the same group")
+        verbose_name_plural = _("not in the same group")
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "other"], name="unique_keep_apart"),
+            models.CheckConstraint(
+                condition=~models.Q(intake=models.F("other")), name="keep_apart_two_people"
+            ),
+        ]
+
+    def __str__(self):
+        # Never a name or a reference: the admin's history of the page keeps
+        # this text, and it must not name the other person once they are erased.
+        return _("not in the same group (no. %(number)s)") % {"number": self.pk}

@@ -5,6 +5,8 @@ Used by the data migration (with historical models) and by the test suite,
 whose transactional tests empty every table between tests.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 PARTS = ["morning", "afternoon", "evening"]
 THEMES = [
     "Angst og uro",
@@ -19,6 +21,26 @@ THEMES = [
     "Livsendringer (samlivsbrudd, pensjon, flytting)",
 ]
 OTHER_THEME = "Noe annet"
+
+# The starting themes as the form shows them in each language: the rows keep
+# the bokmål name, and the catalogues translate these English msgids back to
+# exactly that name in bokmål (a test checks it). A theme staff add or rename
+# has no entry here and shows as they wrote it, in every language.
+THEME_LABELS = {
+    "Angst og uro": _("Anxiety and worry"),
+    "Depresjon og nedstemthet": _("Depression and low mood"),
+    "Sorg og tap": _("Grief and loss"),
+    "Ensomhet": _("Loneliness"),
+    "Utbrenthet og stress": _("Burnout and stress"),
+    "Å leve med sykdom": _("Living with an illness"),
+    "Pårørende eller omsorgsgiver": _("Next of kin or carer"),
+    "Rus og avhengighet": _("Alcohol, drugs and addiction"),
+    "Problemer på jobb": _("Problems at work"),
+    "Livsendringer (samlivsbrudd, pensjon, flytting)": _(
+        "Changes in life (a break-up, retirement, moving)"
+    ),
+    OTHER_THEME: _("Something else"),
+}
 
 
 def ensure_reference_data(Slot, Theme):

@@ -25,7 +25,9 @@ names and contact details), the admin's history of their rows, the outbox
 rows that went to them or were about them, stopped reminders, a pending
 erasure request, and the sessions still showing their receipt; names and
 contact details they ever had are also taken out of the admin's history of
-groups written before it stopped naming members. The access log stays,
+groups written before it stopped naming members. The pairs staff marked as
+"not in the same group" and the suggested groups they were in go with the
+form (deleted with it, or when it is anonymised). The access log stays,
 with the person replaced by a pseudonym (selvhjelp.audit.pseudonymise).
 Auditlog is switched off meanwhile, or it would log the deletion with the
 person's name. Each step takes a fixed number of queries per batch of forms.
@@ -33,6 +35,7 @@ person's name. Each step takes a fixed number of queries per batch of forms.
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
@@ -52,12 +55,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from groups.models import Group, Membership
+from groups.models import Group, Membership, SuggestedMember
 from selvhjelp import audit
 from selvhjelp.dates import local_midnight
 from selvhjelp.models import MessageOptOut, OutboundMessage
 
-from .models import ContactAttempt, ErasureRequest, Intake, StatusChange, new_reference
+from .models import (
+    ContactAttempt,
+    ErasureRequest,
+    Intake,
+    KeepApart,
+    StatusChange,
+    new_reference,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +143,7 @@ ANONYMISED_INTAKE = {
     "consent_version": "",
     "consent_language": "",
     "consent_given_at": None,
+    "language": "nb",
     "submission_key": None,
     "status": Intake.Status.CLOSED,
     "delete_after": None,
@@ -140,7 +151,13 @@ ANONYMISED_INTAKE = {
     "consent_taken_by": None,
     "merged_into": None,
 }
-ANONYMISED_INTAKE_NEW = ("reference", "status_changed_at", "updated_at", "anonymised_at")
+ANONYMISED_INTAKE_NEW = (
+    "reference",
+    "withdrawal_key",
+    "status_changed_at",
+    "updated_at",
+    "anonymised_at",
+)
 ANONYMISED_MEMBERSHIP = {
     "seat": 1,
     "first_attended_on": None,
@@ -498,12 +515,17 @@ def anonymise_people(intakes, now, *, sessions=True):
     StatusChange.objects.filter(intake__in=ids).delete()
     Intake.themes.through.objects.filter(intake_id__in=ids).delete()
     Intake.availability.through.objects.filter(intake_id__in=ids).delete()
+    # Who must not meet whom, and which suggested groups they were in, name
+    # them next to others: they go as they would with the form.
+    KeepApart.objects.filter(Q(intake__in=ids) | Q(other__in=ids)).delete()
+    SuggestedMember.objects.filter(intake__in=ids).delete()
     Membership.objects.filter(intake__in=ids).update(**ANONYMISED_MEMBERSHIP)
     for intake, reference in zip(intakes, _fresh_references(len(intakes)), strict=True):
         for field, value in ANONYMISED_INTAKE.items():
             setattr(intake, field, value)
         # A new reference: the old one is in the person's own receipt.
         intake.reference = reference
+        intake.withdrawal_key = uuid.uuid4()
         intake.birth_year -= intake.birth_year % 10
         month = timezone.localtime(intake.created_at)
         intake.created_at = month.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -540,8 +562,9 @@ class WithdrawalLinkError(Exception):
 
 
 def withdrawal_token(intake_id):
-    """A signed, dated token naming only the form's id."""
-    return signing.TimestampSigner(salt=WITHDRAWAL_SALT).sign(str(intake_id))
+    """A signed, dated token naming the form's random withdrawal key (never its id)."""
+    key = Intake.objects.values_list("withdrawal_key", flat=True).get(pk=intake_id)
+    return signing.TimestampSigner(salt=WITHDRAWAL_SALT).sign(key.hex)
 
 
 def withdrawal_url(intake_id):
@@ -553,11 +576,19 @@ def withdrawal_context(message):
     """Send-time values of the receipt: the personal withdrawal link (never in the outbox)."""
     if message.content_type_id != ContentType.objects.get_for_model(Intake).pk:
         return {}
-    return {"withdraw_url": withdrawal_url(message.object_id)}
+    try:
+        return {"withdraw_url": withdrawal_url(message.object_id)}
+    except Intake.DoesNotExist:  # deleted before its receipt went out
+        return {}
 
 
 def read_withdrawal_token(token):
-    """The id a withdrawal link names; WithdrawalLinkError if it is not ours or too old."""
+    """The id of the form a withdrawal link names (None when it is no longer stored).
+
+    WithdrawalLinkError if the link is not ours or too old. Links sent before
+    the random key named the form's id; they keep working until they expire
+    (WITHDRAWAL_LINK_MAX_AGE_DAYS), as they are signed all the same.
+    """
     signer = signing.TimestampSigner(salt=WITHDRAWAL_SALT)
     max_age = timedelta(days=settings.WITHDRAWAL_LINK_MAX_AGE_DAYS)
     try:
@@ -566,9 +597,13 @@ def read_withdrawal_token(token):
         raise WithdrawalLinkError(expired=True) from None
     except signing.BadSignature:
         raise WithdrawalLinkError from None
-    if not value.isdigit():
-        raise WithdrawalLinkError
-    return int(value)
+    if value.isdigit():
+        return int(value)
+    try:
+        key = uuid.UUID(hex=value)
+    except ValueError:
+        raise WithdrawalLinkError from None
+    return Intake.objects.filter(withdrawal_key=key).values_list("pk", flat=True).first()
 
 
 def intake_for_withdrawal(token):

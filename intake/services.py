@@ -2,20 +2,21 @@
 
 from datetime import timedelta
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from selvhjelp import outbox_keys
+from selvhjelp import audit, outbox_keys
 from selvhjelp.messaging import queue_message
 from selvhjelp.models import Centre, OutboundMessage
 
 from .consent import CONSENT_VERSION, form_language
-from .models import ContactAttempt, Intake, IntakeError, StatusChange, Theme, is_adult
+from .models import ContactAttempt, Intake, IntakeError, KeepApart, StatusChange, Theme, is_adult
 
 
-@transaction.atomic
 def submit_intake(
     *,
     centre,
@@ -48,11 +49,12 @@ def submit_intake(
     person consented on the phone); the person gets the same receipt. The
     consent is stored with the version of its text and the language the
     form was in (intake.consent).
+
+    Six INSERTs whatever was chosen (the form, its themes, its times, its
+    status, its one audit entry, its receipt) and one look for an identical
+    form, in one transaction; a repeated key costs one more query, after the
+    insert fails.
     """
-    if submission_key:
-        existing = Intake.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
     if first := identical_submission(centre, name, birth_year, email, phone):
         return first
     if not centre.active:
@@ -67,38 +69,53 @@ def submit_intake(
         raise IntakeError(
             _("Give an email address or a mobile number so the centre can reach you.")
         )
-
+    values = {
+        "centre": centre,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "contact_by": contact_by,
+        "birth_year": birth_year,
+        "confirmed_adult": confirmed_adult,
+        "gender": gender,
+        "about": about,
+        "format": format,
+        "kind": kind,
+        "submission_key": submission_key,
+        "source": source,
+        "consent_taken_by": consent_taken_by,
+    }
     try:
-        # In a savepoint: when a twin request with the same key (a double
-        # click) commits first, this insert fails and the twin's intake is
-        # returned instead of an error.
         with transaction.atomic():
-            intake = Intake.objects.create(
-                centre=centre,
-                name=name,
-                email=email,
-                phone=phone,
-                contact_by=contact_by,
-                birth_year=birth_year,
-                confirmed_adult=confirmed_adult,
-                gender=gender,
-                about=about,
-                format=format,
-                kind=kind,
-                consent_version=CONSENT_VERSION,
-                consent_language=form_language(),
-                consent_given_at=timezone.now(),
-                submission_key=submission_key,
-                source=source,
-                consent_taken_by=consent_taken_by,
-            )
+            return _save_intake(values, themes, availability)
     except IntegrityError:
+        # The unique submission key: the same form was saved before (a double
+        # click, a retried request, or a twin request that committed first).
         twin = submission_key and Intake.objects.filter(submission_key=submission_key).first()
         if not twin:
             raise
         return twin
-    intake.themes.set(themes)
-    intake.availability.set(availability)
+
+
+def _save_intake(values, themes, availability):
+    # The audit entry is written below, once, with the times of week in it:
+    # auditlog would write one for the row and another for the times.
+    with disable_auditlog():
+        intake = Intake.objects.create(
+            **values,
+            consent_version=CONSENT_VERSION,
+            consent_language=form_language(),
+            language=form_language(),
+            consent_given_at=timezone.now(),
+        )
+    themes, availability = list(themes), list(availability)
+    if themes:
+        Through = Intake.themes.through
+        Through.objects.bulk_create(Through(intake=intake, theme=theme) for theme in themes)
+    if availability:
+        Through = Intake.availability.through
+        Through.objects.bulk_create(Through(intake=intake, slot=slot) for slot in availability)
+    audit.log_created(intake, m2m={"availability": availability})
     StatusChange.objects.create(intake=intake, to_status=Intake.Status.NEW)
     _queue_confirmation(intake)
     return intake
@@ -155,6 +172,8 @@ def _queue_confirmation(intake):
         about=intake,
         to=intake,
         dedup_key=outbox_keys.intake_confirmation(intake),
+        # A form saved in this transaction: its key cannot be in the outbox yet.
+        new=True,
         context={
             "first_name": intake.first_name,
             "reference": intake.reference,
@@ -390,3 +409,97 @@ def delete_theme(*, theme):
     list(Theme.objects.select_for_update().filter(is_other=True))
     ensure_theme_deletable(theme)
     theme.delete()
+
+
+# --- The person's own changes -------------------------------------------------
+
+# What a person may change on their status page, and how staff read it in the history.
+PERSON_EDITABLE = {
+    "phone": gettext_lazy("mobile number"),
+    "email": gettext_lazy("email address"),
+    "contact_by": gettext_lazy("how to be contacted"),
+    "availability": gettext_lazy("times that suit"),
+}
+
+
+@transaction.atomic
+def update_by_person(*, intake, changes):
+    """Save what the person changed on their status page, and note it for staff.
+
+    `changes` maps names of PERSON_EDITABLE to new values. The note in the
+    contact log names what changed, never the old or new values: the audit
+    log keeps those for the fields, as for staff corrections. Returns the
+    names of the fields that really changed.
+    """
+    locked = _lock(intake)
+    if not locked.is_open and locked.status != Intake.Status.PLACED:
+        raise IntakeError(_("This interest form can no longer be changed."))
+    changed = []
+    for name in ("phone", "email", "contact_by"):
+        if name in changes and str(changes[name] or "") != str(getattr(locked, name) or ""):
+            setattr(locked, name, changes[name] or "")
+            changed.append(name)
+    if not (locked.email or locked.phone):
+        raise IntakeError(
+            _("Give an email address or a mobile number so the centre can reach you.")
+        )
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    if "availability" in changes:
+        wanted = {slot.pk for slot in changes["availability"]}
+        if wanted != set(locked.availability.values_list("pk", flat=True)):
+            locked.availability.set(wanted)
+            changed.append("availability")
+    if changed:
+        with translation.override("nb"):
+            note = _("The person changed on their status page: %(fields)s.") % {
+                "fields": ", ".join(str(PERSON_EDITABLE[name]) for name in changed)
+            }
+        ContactAttempt.objects.create(
+            intake=locked, kind=ContactAttempt.Kind.NOTE, note=note, by=None, at=timezone.now()
+        )
+        for name in ("phone", "email", "contact_by"):
+            setattr(intake, name, getattr(locked, name))
+    return changed
+
+
+@transaction.atomic
+def keep_apart(*, intake, other, actor):
+    """Record that `intake` and `other` must not be in the same group; returns `intake`'s row.
+
+    Staff of the centre only, both people of the same centre. Written in
+    both directions in one transaction; recording a pair again changes
+    nothing. Groups are not checked here: the suggested groups
+    (groups.suggestions) and their acceptance obey it.
+    """
+    if other is None or other.pk == intake.pk:
+        raise IntakeError(_("Choose another person."))
+    Intake.objects.lock([intake, other])
+    intake, other = Intake.objects.get(pk=intake.pk), Intake.objects.get(pk=other.pk)
+    ensure_may_handle(actor, intake)
+    ensure_may_handle(actor, other)
+    if intake.centre_id != other.centre_id:
+        raise IntakeError(_("Both people must belong to the same centre."))
+    row, _created = KeepApart.objects.get_or_create(
+        intake=intake, other=other, defaults={"created_by": actor}
+    )
+    KeepApart.objects.get_or_create(intake=other, other=intake, defaults={"created_by": actor})
+    return row
+
+
+@transaction.atomic
+def stop_keeping_apart(*, intake, other, actor):
+    """Remove the pair `intake`-`other` (both directions); returns how many rows went."""
+    Intake.objects.lock([intake, other])
+    ensure_may_handle(actor, intake)
+    deleted, _rows = KeepApart.objects.filter(
+        models.Q(intake=intake, other=other) | models.Q(intake=other, other=intake)
+    ).delete()
+    return deleted
+
+
+def kept_apart_pairs(intakes):
+    """{(smaller id, larger id)} of the pairs among `intakes` (ids or instances); one query."""
+    ids = {intake.pk if isinstance(intake, Intake) else int(intake) for intake in intakes}
+    rows = KeepApart.objects.filter(intake__in=ids, other__in=ids).values_list("intake", "other")
+    return {(min(a, b), max(a, b)) for a, b in rows}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("takk/", views.intake_done, name="done"),
     # Two segments, so no centre's slug can take it; before the centre pattern anyway.
     path("trekk/<str:token>/", views.intake_withdraw, name="withdraw"),
+    path("status/<str:token>/", views.intake_status, name="status"),
     path("samtykke/<str:version>/", views.consent_text, name="consent-text"),
     path("<slug:centre_slug>/", views.intake_create, name="create-for-centre"),
 ]

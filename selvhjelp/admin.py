@@ -245,7 +245,9 @@ class OutboundMessageAdmin(CentreScopedAdmin):
         # the service checks the centre once more.
         return self.has_view_permission(request)
 
-    @admin.action(description=_("Send the chosen failed messages again"), permissions=["resend"])
+    @admin.action(
+        description=_("Send the chosen failed or held messages again"), permissions=["resend"]
+    )
     def send_again(self, request, queryset):
         try:
             count = messaging.resend_messages(messages=queryset, actor=request.user)

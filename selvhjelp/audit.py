@@ -50,6 +50,42 @@ def register(model, **options):
     auditlog.register(model, **options)
 
 
+def log_created(instance, *, m2m=None):
+    """The one audit entry of a new `instance`, with its many-to-many values in it.
+
+    For a row saved inside `auditlog.context.disable_auditlog()` whose
+    many-to-many rows were inserted in bulk (no m2m_changed signal): the same
+    entry auditlog writes on creation, plus, for each field of `m2m` the
+    model logs (its `m2m_fields`), the objects added, as auditlog writes them.
+    One INSERT.
+    """
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+
+    # The row's own columns: following a reverse relation would cost a query each.
+    columns = [field.name for field in instance._meta.concrete_fields]
+    changes = (
+        model_instance_diff(
+            None,
+            instance,
+            fields_to_check=columns,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+        or {}
+    )
+    logged = auditlog._registry[instance._meta.model]["m2m_fields"]
+    for field_name, objects in (m2m or {}).items():
+        if field_name in logged and objects:
+            changes[field_name] = {
+                "type": "m2m",
+                "operation": "add",
+                "objects": [str(obj) for obj in objects],
+            }
+    return LogEntry.objects.log_create(
+        instance, action=LogEntry.Action.CREATE, changes=changes, force_log=True
+    )
+
+
 # --- The access log ---------------------------------------------------------------
 
 

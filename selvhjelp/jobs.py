@@ -109,11 +109,24 @@ def count_failed_messages(today):
     return {row["centre"]: row["n"] for row in rows}
 
 
+def count_held_messages(today):
+    """Messages per centre held after a restore, waiting for staff to send or drop them."""
+    rows = (
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.HELD)
+        .values("centre")
+        .annotate(n=Count("pk"))
+    )
+    return {row["centre"]: row["n"] for row in rows}
+
+
 # What the digest counts: context key -> function(today) giving {centre id: count},
 # each a line in templates/messages/staff_digest.txt. The core counts failed
 # messages; each app adds its own counters in its AppConfig.ready() (as it adds
 # its MESSAGE_TYPES), so the core never imports the apps.
-DIGEST_COUNTERS = {"failed_messages": count_failed_messages}
+DIGEST_COUNTERS = {
+    "failed_messages": count_failed_messages,
+    "held_messages": count_held_messages,
+}
 
 
 @job("staff_digest")

@@ -12,11 +12,16 @@ so two workers, a task delivered twice and the sweep can all try the same row
 and only one of them sends it. A claim older than MESSAGES_STALE_CLAIM_SECONDS
 belongs to a worker that died mid-send and may be taken over.
 
-Message text is rendered from templates/messages/ by `render_message` inside
-translation.override("nb"). The context holds where/when/reference values
-only, never why a person is in touch: no health details in any message.
+Message text is rendered from templates/messages/ by `render_message` in the
+recipient's language: the row keeps the language of the person it goes to
+(`Intake.language`, the language their form was sent in) when it is queued;
+facilitators and staff, who have none, get bokmål. The context holds
+where/when/reference values only, never why a person is in touch: no health
+details in any message.
 """
 
+import contextlib
+import hashlib
 import logging
 import re
 import smtplib
@@ -30,9 +35,10 @@ from functools import partial
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
@@ -102,6 +108,7 @@ def queue_message(
     to=None,
     context=None,
     due_at=None,
+    new=False,
 ):
     """Write one message to the outbox unless `dedup_key` was written before.
 
@@ -112,21 +119,25 @@ def queue_message(
     `context` holds only what the text needs (names of places and times, never
     why a person is in touch). Keys ending in `_at` hold ISO datetimes and
     keys ending in `_on` ISO dates; templates get them as datetimes and dates.
-    Returns the message, new or existing.
+    Returns the message, new or existing. `new=True` says the key cannot
+    exist yet (it names a row made in this transaction): one INSERT, no look-up.
     """
-    message, created = OutboundMessage.objects.get_or_create(
-        dedup_key=dedup_key,
-        defaults=_row_values(
-            centre=centre,
-            channel=channel,
-            recipient=recipient,
-            message_type=message_type,
-            about=about,
-            to=to,
-            context=context,
-            due_at=due_at,
-        ),
+    values = _row_values(
+        centre=centre,
+        channel=channel,
+        recipient=recipient,
+        message_type=message_type,
+        about=about,
+        to=to,
+        context=context,
+        due_at=due_at,
     )
+    if new:
+        message, created = OutboundMessage.objects.create(dedup_key=dedup_key, **values), True
+    else:
+        message, created = OutboundMessage.objects.get_or_create(
+            dedup_key=dedup_key, defaults=values
+        )
     if created and message.due_at <= timezone.now():
         transaction.on_commit(partial(_send_soon, message.pk))
     return message
@@ -184,6 +195,7 @@ def _row_values(
     if to is not None:
         values["person_type"] = ContentType.objects.get_for_model(to)
         values["person_id"] = to.pk
+        values["language"] = recipient_language(to)
     if dedup_key is not None:
         values["dedup_key"] = dedup_key
     return values
@@ -233,14 +245,23 @@ class RenderedMessage:
     body: str
 
 
+def recipient_language(person):
+    """The language to write to `person` in: theirs if they have one, else bokmål."""
+    language = getattr(person, "language", "")
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def render_message(message, *, preview=False):
-    """The subject and text of `message`, in Norwegian, as the recipient gets it.
+    """The subject and text of `message`, in the recipient's language, as they get it.
 
     A `preview` (for staff in the admin) leaves out the values made at send
     time, such as one-time links: they are for the recipient's eyes only.
     """
     name = f"messages/{message.message_type}"
-    with translation.override("nb"), timezone.override(settings.TIME_ZONE):
+    with (
+        translation.override(recipient_language(message)),
+        timezone.override(settings.TIME_ZONE),
+    ):
         context = _template_context(message, preview=preview)
         if message.channel == OutboundMessage.Channel.SMS:
             return RenderedMessage(subject="", body=_tidy(_render(f"{name}.sms.txt", context)))
@@ -466,18 +487,44 @@ def reasons_not_to_send(messages):
 PERMANENT_ERRORS = (sms.PermanentSmsError, smtplib.SMTPRecipientsRefused)
 
 
+def delivery_reference(message):
+    """A name for this outbox row that stays the same however often it is sent.
+
+    The row's id and a digest of its de-duplication key: a row written anew
+    after a restore (which can reuse an id) gets another reference. Holds no
+    personal data. The SMS gateway gets it as its reference (idempotency) key.
+    """
+    digest = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:16]
+    return f"selvhjelp-{message.pk}-{digest}"
+
+
+def message_id(message):
+    """The email's Message-ID: the same for every try of one outbox row.
+
+    A send repeated after a worker died mid-send is then recognisably the
+    same email (mail servers and clients may drop the second copy). The
+    domain is MESSAGE_ID_DOMAIN, else that of DEFAULT_FROM_EMAIL.
+    """
+    domain = settings.MESSAGE_ID_DOMAIN
+    if not domain:
+        found = re.search(r"@([^>\s]+)", settings.DEFAULT_FROM_EMAIL)
+        domain = found.group(1) if found else "selvhjelp.local"
+    return f"<{delivery_reference(message)}@{domain}>"
+
+
 def deliver(message):
     """Render `message` and hand it to the email or SMS backend (no bookkeeping)."""
     rendered = render_message(message)
     if message.channel == OutboundMessage.Channel.SMS:
-        sms.send_sms(to=message.recipient, text=rendered.body)
+        reference = delivery_reference(message)
+        sms.send_sms(to=message.recipient, text=rendered.body, reference=reference)
         return
     EmailMessage(
         subject=rendered.subject,
         body=rendered.body,
         to=[message.recipient],
         reply_to=[message.centre.email] if message.centre.email else None,
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={"Auto-Submitted": "auto-generated", "Message-ID": message_id(message)},
     ).send()
 
 
@@ -506,6 +553,8 @@ def send_message(*, message_id, checked=None):
     (reasons_not_to_send) with its batch a moment ago. It is then claimed only
     if no one has tried it since (same `attempts`), and not read again.
     """
+    if checked is None and restore_guard():
+        return None
     claimed_at = timezone.now()
     claim = _claimable(claimed_at).filter(pk=message_id)
     if checked is not None:
@@ -570,11 +619,63 @@ def _record_failure(message, error, claimed_at):
 
 
 def _finish(message, claimed_at, **values):
-    # Only the holder of the claim may finish the row: a worker whose stale
-    # claim was taken over must not overwrite the newer outcome.
-    OutboundMessage.objects.filter(
-        pk=message.pk, status=OutboundMessage.Status.SENDING, claimed_at=claimed_at
-    ).update(claimed_at=None, **values)
+    """Record the outcome of a send, also across a dropped database connection.
+
+    Only the holder of the claim may finish the row: a worker whose stale
+    claim was taken over must not overwrite the newer outcome. When the
+    connection drops (PostgreSQL restarted, the connection was terminated)
+    the worker reconnects and tries again, with growing pauses, for up to
+    MESSAGES_FINISH_RETRY_SECONDS: a message that went out stays "sending"
+    only if the worker process itself dies, and then goes out again with the
+    same Message-ID or SMS reference (`delivery_reference`).
+    """
+    update = partial(
+        OutboundMessage.objects.filter(
+            pk=message.pk, status=OutboundMessage.Status.SENDING, claimed_at=claimed_at
+        ).update,
+        claimed_at=None,
+        **values,
+    )
+    retry_database(update, what=f"finishing message {message.pk}")
+
+
+# Errors of the connection itself (the server went away, the connection was
+# cut); others (a constraint, a bad query) would fail again the same way.
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def retry_database(work, *, what, give_up_after=None):
+    """Run `work()`; when the database connection drops, reconnect and run it again.
+
+    Pauses 0.5, 1, 2... seconds (at most 10) between tries, for up to
+    `give_up_after` seconds (MESSAGES_FINISH_RETRY_SECONDS), then raises.
+    Only outside a transaction: inside one, what was done before the drop is
+    lost and retrying this step alone would be wrong, so the error is raised.
+    """
+    limit = settings.MESSAGES_FINISH_RETRY_SECONDS if give_up_after is None else give_up_after
+    deadline = time.monotonic() + limit
+    pause = 0.5
+    while True:
+        try:
+            return work()
+        except CONNECTION_ERRORS as error:
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            logger.warning(
+                "Database connection lost while %s (%s); reconnecting in %.1f s",
+                what,
+                type(error).__name__,
+                pause,
+            )
+            _drop_connection()
+            time.sleep(pause)
+            pause = min(pause * 2, 10)
+
+
+def _drop_connection():
+    # The next query opens a new connection.
+    with contextlib.suppress(DatabaseError):
+        connection.close()
 
 
 def _cancel(message_id, reason):
@@ -600,6 +701,7 @@ def send_due_messages(*, batch_size=100, time_budget=None):
     failed: whether that send went out is unknown.
     """
     started = time.monotonic()
+    restored = restore_guard()
     now = timezone.now()
     abandoned = OutboundMessage.objects.filter(
         status=OutboundMessage.Status.SENDING,
@@ -611,6 +713,8 @@ def send_due_messages(*, batch_size=100, time_budget=None):
         last_error="The worker stopped while sending; the message may not have gone out.",
     )
     outcomes = Counter({"abandoned": abandoned} if abandoned else {})
+    if restored:
+        outcomes["held_after_restore"] = restored
     while True:
         batch = list(
             _claimable(timezone.now()).select_related("centre").order_by("due_at")[:batch_size]
@@ -638,20 +742,22 @@ def _ensure_may_handle(actor, messages):
         raise PermissionDenied
 
 
+# What staff may send again: failed messages, and those held after a restore.
+SENDABLE_AGAIN = (OutboundMessage.Status.FAILED, OutboundMessage.Status.HELD)
+
+
 @transaction.atomic
 def resend_messages(*, messages, actor):
-    """Try failed messages again from the start, sent right after commit.
+    """Send failed or held messages again from the start, right after commit.
 
-    `messages` is a queryset; rows that did not fail are left alone. Raises
-    MessageError when none of them failed. Returns the number put back.
+    `messages` is a queryset; rows neither failed nor held are left alone.
+    Raises MessageError when there is none of those. Returns the number put back.
     """
     _ensure_may_handle(actor, messages)
-    failed = OutboundMessage.objects.filter(
-        pk__in=messages.values("pk"), status=OutboundMessage.Status.FAILED
-    )
-    ids = list(failed.values_list("pk", flat=True))
+    chosen = OutboundMessage.objects.filter(pk__in=messages.values("pk"), status__in=SENDABLE_AGAIN)
+    ids = list(chosen.values_list("pk", flat=True))
     # Conditional on the status: a row changed meanwhile is left alone.
-    count = OutboundMessage.objects.filter(pk__in=ids, status=OutboundMessage.Status.FAILED).update(
+    count = OutboundMessage.objects.filter(pk__in=ids, status__in=SENDABLE_AGAIN).update(
         status=OutboundMessage.Status.PENDING,
         attempts=0,
         due_at=timezone.now(),
@@ -659,25 +765,126 @@ def resend_messages(*, messages, actor):
         last_error="",
     )
     if not count:
-        raise MessageError(_("None of the chosen messages has failed, so none was sent again."))
+        raise MessageError(
+            _("None of the chosen messages has failed or is held, so none was sent again.")
+        )
     for message_id in ids:
         transaction.on_commit(partial(_send_soon, message_id))
-    logger.info("User %s put %d failed messages back in the queue", actor.pk, count)
+    logger.info("User %s put %d failed or held messages back in the queue", actor.pk, count)
     return count
 
 
 @transaction.atomic
 def cancel_messages(*, messages, actor):
-    """Stop failed or waiting messages from being sent; returns the number cancelled.
+    """Stop failed, waiting or held messages from being sent; returns the number cancelled.
 
-    Raises MessageError when none of them was failed or waiting.
+    Raises MessageError when none of them was failed, waiting or held.
     """
     _ensure_may_handle(actor, messages)
     cancelled = OutboundMessage.objects.filter(
         pk__in=messages.values("pk"),
-        status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.FAILED],
+        status__in=[
+            OutboundMessage.Status.PENDING,
+            OutboundMessage.Status.FAILED,
+            OutboundMessage.Status.HELD,
+        ],
     ).update(status=OutboundMessage.Status.CANCELLED, claimed_at=None)
     if not cancelled:
         raise MessageError(_("Only messages that failed or wait to be sent can be cancelled."))
     logger.info("User %s cancelled %d messages", actor.pk, cancelled)
     return cancelled
+
+
+# --- After a restore ------------------------------------------------------------
+
+HELD_AFTER_RESTORE = (
+    "Held after a restore on %s: it was due or being sent when the backup was "
+    "taken and may have gone out already. Send it again or do not send it."
+)
+
+
+@transaction.atomic
+def hold_after_restore(*, now=None):
+    """Hold every message that may have gone out since the backup was taken.
+
+    Run right after restoring a backup, before any worker starts (the
+    `after_restore` command). A row that was waiting and is due by now, or
+    was being sent, may have been sent by the live system after the backup
+    was taken, and the restore has forgotten that; such rows become "held"
+    and nothing sends them until staff choose, in the admin, to send them
+    again or not at all (`resend_messages`, `cancel_messages`). Rows due
+    later were never sent and keep waiting. Safe to run twice. Returns
+    {status it had: number held}.
+    """
+    now = now or timezone.now()
+    _remember_sequence(_outbox_sequence())
+    candidates = OutboundMessage.objects.select_for_update().filter(
+        Q(status=OutboundMessage.Status.PENDING, due_at__lte=now)
+        | Q(status=OutboundMessage.Status.SENDING)
+    )
+    counts = Counter(candidates.values_list("status", flat=True))
+    note = HELD_AFTER_RESTORE % timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+    held = candidates.update(status=OutboundMessage.Status.HELD, claimed_at=None, last_error=note)
+    logger.warning("After a restore: %d messages held for staff to review", held)
+    return dict(counts)
+
+
+# A safety net for a restore done without `after_restore`: the outbox's id
+# sequence only ever grows, except when a backup is restored (pg_dump keeps
+# its value). Its highest value seen is kept outside the database, in the
+# cache (Redis); finding the sequence below it, the sweep or a send task
+# holds what `after_restore` would have held, before anything is sent.
+SEQUENCE_KEY = "outbox:highest-id:{database}"
+
+
+def _outbox_sequence():
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')), 0)",
+            [OutboundMessage._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+def _sequence_key():
+    return SEQUENCE_KEY.format(database=connection.settings_dict["NAME"])
+
+
+def _remember_sequence(value):
+    if value is None:
+        return
+    with contextlib.suppress(Exception):  # the cache (Redis) is down: nothing to compare
+        cache.set(_sequence_key(), value, None)
+
+
+def restore_guard():
+    """Hold messages at once if the database was restored from a backup; the number held.
+
+    One query and one cache read. With MESSAGES_RESTORE_GUARD off, on SQLite,
+    or when the cache was emptied (Redis restarted without its data) it finds
+    nothing: `after_restore`, in the runbook, is the rule; this is the net.
+    """
+    if not settings.MESSAGES_RESTORE_GUARD:
+        return 0
+    current = _outbox_sequence()
+    if current is None:
+        return 0
+    try:
+        highest = cache.get(_sequence_key())
+    except Exception:
+        return 0
+    if highest is not None and current < highest:
+        held = sum(hold_after_restore().values())
+        logger.error(
+            "The outbox's id sequence went back from %d to %d: a backup was restored "
+            "without after_restore. %d messages are held for staff to review.",
+            highest,
+            current,
+            held,
+        )
+        return held or 0
+    if highest is None or current > highest:
+        _remember_sequence(current)
+    return 0

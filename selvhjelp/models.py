@@ -109,6 +109,9 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Due or being sent when a backup was restored: it may have gone out
+        # already, so it waits for staff to send or drop it (after_restore).
+        HELD = "held", _("Held after a restore")
 
     centre = models.ForeignKey(
         Centre,
@@ -135,6 +138,9 @@ class OutboundMessage(models.Model):
     )
     person_id = models.PositiveBigIntegerField(null=True, blank=True)
     person = GenericForeignKey("person_type", "person_id")
+    # The language the text is written in: the person's (Intake.language)
+    # when the message was queued; empty means bokmål.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     dedup_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

@@ -63,6 +63,47 @@ def meeting_moved(meeting):
     return f"group-meeting-moved:{_id(meeting)}:{meeting.revision}"
 
 
+def rhythm_changed(change):
+    """The group meets every week or every other week from a date: once per change."""
+    return f"group-rhythm:{_id(change)}"
+
+
+def member_absence(absence, recipient):
+    """A member cannot come (or comes after all): per revision of the notice, per recipient.
+
+    `recipient` is ("member", membership) or ("facilitator", assignment).
+    """
+    kind, whom = recipient
+    return f"member-absence:{_id(absence)}:{absence.revision}:{kind}:{_id(whom)}"
+
+
+def member_left(membership, recipient):
+    """A member has left through their link: once per membership and recipient."""
+    kind, whom = recipient
+    return f"member-left:{_id(membership)}:{kind}:{_id(whom)}"
+
+
+def member_meeting_reminder(meeting, membership):
+    """A member's reminder of a meeting (after their first), per revision of the meeting."""
+    return f"meeting-reminder:{_id(meeting)}:{meeting.revision}:every:{_id(membership)}"
+
+
+def visit_requested(follow_up, recipient):
+    """A group asks for a visit: once per request and recipient ("facilitator"/"staff", id)."""
+    kind, whom = recipient
+    return f"visit-requested:{_id(follow_up)}:{kind}:{_id(whom)}"
+
+
+def visit_planned(follow_up):
+    """Who visits the group and when (one message per member; see to_member)."""
+    return f"visit-planned:{_id(follow_up)}"
+
+
+def visit_declined(decline, user):
+    """A facilitator cannot visit: once per decline and staff member."""
+    return f"visit-declined:{_id(decline)}:{_id(user)}"
+
+
 def to_member(key, membership):
     """A message to every member (one of the keys above) made one member's own."""
     return f"{key}:{_id(membership)}"

@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "crispy_forms",
-    "crispy_bootstrap5",
     "phonenumber_field",
     "csp",
     "selvhjelp.admin_apps.AuditlogConfig",  # django-auditlog
@@ -59,8 +58,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: completes the security headers of every response, error pages too.
+    "selvhjelp.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes and misshapen secret tokens never reach a view or the database.
+    "selvhjelp.middleware.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers cached public pages before the rest runs; gzips other HTML
+    # (selvhjelp.pagecache).
+    "selvhjelp.pagecache.PublicPageMiddleware",
     "selvhjelp.middleware.PrivateResponseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +81,8 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # A view that loses the database answers 503 (the form keeps what was typed).
+    "selvhjelp.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "selvhjelp.urls"
@@ -101,6 +109,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A kept connection is checked before it is used again, so a web process or
+# worker carries on after PostgreSQL restarts instead of failing once.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
@@ -125,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes checks every login (admin and facilitators) before the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Refuses, unchecked, an attempt on an account that must wait (see below).
+    "selvhjelp.login_security.AccountDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Everyone who can use the admin logs in with a code from an authenticator app
@@ -147,13 +160,40 @@ AXES_RESET_ON_SUCCESS = True
 # The address as the interest form's rate limit sees it (PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "selvhjelp.login_security.lockout_response"
+# Any user name typed (any length, any Unicode) is stored normalised and cut
+# to 150 characters, the longest a user name can be.
+AXES_USERNAME_CALLABLE = "selvhjelp.login_security.axes_username"
+# Per account, from any number of addresses: after this many wrong passwords
+# or second-factor codes each attempt waits LOGIN_ACCOUNT_DELAY_SECONDS,
+# doubled after each further failure, at most LOGIN_ACCOUNT_MAX_DELAY_MINUTES.
+# No wait at an address the owner has logged in from in the last
+# LOGIN_KNOWN_ADDRESS_DAYS, so a stranger cannot keep the owner out.
+LOGIN_ACCOUNT_FREE_FAILURES = env.int("LOGIN_ACCOUNT_FREE_FAILURES", default=10)
+LOGIN_ACCOUNT_DELAY_SECONDS = env.int("LOGIN_ACCOUNT_DELAY_SECONDS", default=30)
+LOGIN_ACCOUNT_MAX_DELAY_MINUTES = env.int("LOGIN_ACCOUNT_MAX_DELAY_MINUTES", default=15)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=90)
+# Password links per address typed into the reset form, per hour.
+PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
 # A staff session ends after this many minutes without a request.
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # --- Language and time ------------------------------------------------------
 
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
+LANGUAGES = [("nb", _("Norwegian Bokmål")), ("nn", _("Norwegian Nynorsk")), ("en", _("English"))]
+# The public pages are in i18n_patterns: "/" is bokmål, "/nn/" nynorsk and
+# "/en/" English, so the address says the language and a page can be cached
+# without a cookie. Pages outside them (the admin, the facilitators' pages)
+# follow the language cookie, set by the links of the language switch.
+COOKIE_LANGUAGE_PATHS = [
+    "/admin/",
+    "/igangsetter/",
+    "/stopp/",
+    "/helse/",
+    "/i18n/",
+    "/sprak/",
+    "/min-gruppe/",
+]
 # The project's catalogue, then the admin strings Django's own bokmål lacks (by hand).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "selvhjelp" / "admin_locale"]
 TIME_ZONE = "Europe/Oslo"
@@ -178,11 +218,10 @@ STORAGES = {
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DB_FORMAT = "E164"
 
-# "ds" (templates/ds/) writes Designsystemet's markup for the public pages,
-# which ask for it by name (|as_crispy_field:"ds"); the default stays
-# bootstrap5 until every page has moved to public_base.html.
-CRISPY_ALLOWED_TEMPLATE_PACKS = ("bootstrap5", "ds")
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# "ds" (templates/ds/) writes Designsystemet's markup for the public and
+# facilitator pages (templates/public_base.html). The Django admin does not use crispy.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("ds",)
+CRISPY_TEMPLATE_PACK = "ds"
 
 # --- Email ------------------------------------------------------------------
 
@@ -220,6 +259,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis (restarted, failed over) reconnects for ever
+# instead of exiting, and gives back the tasks it held without acknowledging
+# them (acks_late), so Redis hands them out again: nothing waits for a
+# supervisor to restart the worker. Tasks are safe to run twice.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A send under way when Redis goes is left to finish (cancelling it could
+# kill it between delivery and recording it); its task message may come
+# again later, and the row's claim then sends nothing twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A worker killed mid-task (acks_late): Redis gives its task to another
+# worker after this many seconds. The sweep covers sends sooner than that.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A periodic job that fails because the database is unreachable runs again
+# this often, this many times (two hours), so an outage delays it by minutes.
+JOB_RETRY_SECONDS = env.int("JOB_RETRY_SECONDS", default=120)
+JOB_RETRY_MAX_TRIES = env.int("JOB_RETRY_MAX_TRIES", default=60)
 # Every periodic job, in one place. Times are Europe/Oslo (CELERY_TIMEZONE).
 # Each entry runs a job of selvhjelp.jobs (also `manage.py run_job <name>`);
 # a job that finds nothing to do does nothing, so running one twice is safe.
@@ -260,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     "remind-first-meetings": {
         "task": "selvhjelp.tasks.run_job",
         "args": ("remind_first_meetings",),
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "remind-members-of-meetings": {
+        "task": "selvhjelp.tasks.run_job",
+        "args": ("remind_members_of_meetings",),
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
@@ -338,6 +400,17 @@ MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=60)
 # A message claimed longer ago than this (the worker died mid-send) is taken
 # over by the sweep. Must be far longer than EMAIL_TIMEOUT and SMS_HTTP_TIMEOUT.
 MESSAGES_STALE_CLAIM_SECONDS = env.int("MESSAGES_STALE_CLAIM_SECONDS", default=10 * 60)
+# A worker whose database connection drops right after a send reconnects and
+# records the outcome, trying for this long (PostgreSQL restarting) before it
+# gives up and leaves the row to the sweep. Keep it below the stale claim time.
+MESSAGES_FINISH_RETRY_SECONDS = env.int("MESSAGES_FINISH_RETRY_SECONDS", default=5 * 60)
+# After a restore: the sweep and each send compare the outbox's id sequence
+# with the highest value seen (kept in Redis) and hold everything due when it
+# went back, in case `after_restore` was not run (see the README's runbook).
+MESSAGES_RESTORE_GUARD = env.bool("MESSAGES_RESTORE_GUARD", default=True)
+# The domain of each email's Message-ID (<selvhjelp-<row>-<digest>@domain>);
+# empty: the domain of DEFAULT_FROM_EMAIL.
+MESSAGE_ID_DOMAIN = env.str("MESSAGE_ID_DOMAIN", default="")
 # The daily digest counts interest forms still "new" this many days after they came in.
 DIGEST_UNCONTACTED_DAYS = env.int("DIGEST_UNCONTACTED_DAYS", default=3)
 # Reminders go out this many days before, counted in Oslo dates at the
@@ -372,6 +445,8 @@ MEMBERSHIP_RETENTION_MONTHS = env.int("MEMBERSHIP_RETENTION_MONTHS", default=24)
 WITHDRAWAL_DELETE_AFTER_DAYS = env.int("WITHDRAWAL_DELETE_AFTER_DAYS", default=7)
 # How long the withdrawal link in a receipt works.
 WITHDRAWAL_LINK_MAX_AGE_DAYS = env.int("WITHDRAWAL_LINK_MAX_AGE_DAYS", default=365)
+# How long the link to the person's status page ("Hvor står jeg?") in a receipt works.
+STATUS_LINK_MAX_AGE_DAYS = env.int("STATUS_LINK_MAX_AGE_DAYS", default=365)
 # A form that is still open (or "in a group" without an active membership)
 # and has had no activity (a status change, a correction, a logged call or
 # note) for this many months is shown to staff on the start page and in the
@@ -395,6 +470,16 @@ BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=30)
 
 # --- Cache and the interest form's rate limit ---------------------------------
 
+# Whole public pages (selvhjelp.pagecache): these URL names are cached per
+# language for PAGE_CACHE_SECONDS (0 turns it off) and dropped when a centre,
+# theme or time changes; browsers may keep them PAGE_BROWSER_SECONDS.
+PUBLIC_PAGES = ["home", "about", "questions", "centres", "privacy", "accessibility"]
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+PAGE_BROWSER_SECONDS = env.int("PAGE_BROWSER_SECONDS", default=60)
+# Part of every cached page's key, beside a fingerprint of the templates and
+# translations: change it to drop every cached page at the next deploy.
+PAGE_CACHE_VERSION = env.str("PAGE_CACHE_VERSION", default="1")
+
 # The cache holds only short-lived counters (the form's rate limit). With Redis
 # every web process shares them; without it each process counts on its own.
 if REDIS_URL:
@@ -409,6 +494,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The interest form's themes and times of week are kept in the cache and
+# dropped from it when staff change them (intake.choices); a change made
+# outside Django is seen after at most this many seconds.
+CHOICES_CACHE_SECONDS = env.int("CHOICES_CACHE_SECONDS", default=300)
 # Accepted interest forms per address per period; 0 turns the limit off.
 INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)
 INTAKE_RATE_LIMIT_PERIOD = env.int("INTAKE_RATE_LIMIT_PERIOD", default=60 * 60)
@@ -469,7 +558,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret path segments (withdrawal, calendar, stop and password links) are
+    # replaced before any record is written: selvhjelp.log_scrubbing.
+    "filters": {"scrub_secrets": {"()": "selvhjelp.log_scrubbing.ScrubSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Request bodies never reach the logs; keep Django's request logger quiet

@@ -35,32 +35,39 @@ def mask(number):
 
 
 class BaseSmsBackend:
-    def send(self, *, to, text):
-        """Send `text` to the number `to` (E.164). Raise SmsError when it was not accepted."""
+    def send(self, *, to, text, reference=None):
+        """Send `text` to the number `to` (E.164). Raise SmsError when it was not accepted.
+
+        `reference` names the outbox row and is the same on every try of it:
+        a gateway with an idempotency or reference key gets it there, so a
+        repeated send is recognised as the same SMS.
+        """
         raise NotImplementedError
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
     """Logs that an SMS would be sent: masked number and length, never the text."""
 
-    def send(self, *, to, text):
+    def send(self, *, to, text, reference=None):
         logger.info("SMS to %s, %d characters (console backend: not sent)", mask(to), len(text))
 
 
 class LocmemSmsBackend(BaseSmsBackend):
     """Keeps sent SMS in `selvhjelp.sms.outbox`, for tests."""
 
-    def send(self, *, to, text):
-        outbox.append({"to": str(to), "text": text})
+    def send(self, *, to, text, reference=None):
+        outbox.append({"to": str(to), "text": text, "reference": reference})
 
 
 class HttpSmsBackend(BaseSmsBackend):
     """Posts each SMS as JSON to an HTTP gateway.
 
-    Body: {"sender": SMS_SENDER, "recipient": "+47...", "text": "..."} with
-    `Authorization: Bearer SMS_HTTP_TOKEN`. Any 2xx answer counts as accepted.
-    A gateway that wants other field names gets a subclass overriding
-    `payload()`, named in SMS_BACKEND.
+    Body: {"sender": SMS_SENDER, "recipient": "+47...", "text": "...",
+    "reference": "selvhjelp-<row>-<digest>"} with `Authorization: Bearer
+    SMS_HTTP_TOKEN` and the reference also as `Idempotency-Key`, so a gateway
+    that honours either accepts a repeated send of one outbox row once. Any
+    2xx answer counts as accepted. A gateway that wants other field names
+    gets a subclass overriding `payload()`, named in SMS_BACKEND.
     """
 
     def __init__(self, url=None, token=None, sender=None, timeout=None):
@@ -71,18 +78,24 @@ class HttpSmsBackend(BaseSmsBackend):
         if not self.url:
             raise SmsError("SMS_HTTP_URL is not set")
 
-    def payload(self, *, to, text):
-        return {"sender": self.sender, "recipient": str(to), "text": text}
+    def payload(self, *, to, text, reference=None):
+        payload = {"sender": self.sender, "recipient": str(to), "text": text}
+        if reference:
+            payload["reference"] = reference
+        return payload
 
-    def send(self, *, to, text):
+    def send(self, *, to, text, reference=None):
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {self.token}",
+        }
+        if reference:
+            headers["Idempotency-Key"] = reference
         request = urllib.request.Request(  # noqa: S310 - the URL is our own setting
             self.url,
-            data=json.dumps(self.payload(to=to, text=text)).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.token}",
-            },
+            data=json.dumps(self.payload(to=to, text=text, reference=reference)).encode(),
+            headers=headers,
             method="POST",
         )
         try:
@@ -106,6 +119,6 @@ def get_backend():
     return import_string(settings.SMS_BACKEND)()
 
 
-def send_sms(*, to, text):
-    """Send one SMS through the configured backend."""
-    get_backend().send(to=to, text=text)
+def send_sms(*, to, text, reference=None):
+    """Send one SMS through the configured backend (`reference`: see BaseSmsBackend.send)."""
+    get_backend().send(to=to, text=text, reference=reference)

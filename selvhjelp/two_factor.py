@@ -32,6 +32,8 @@ from django_otp import verify_token as otp_verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import login_security
+
 BACKUP_CODE_COUNT = 10
 # Backup codes shown once after they were made; popped by the page that shows them.
 NEW_CODES_SESSION_KEY = "two_factor_new_codes"
@@ -128,6 +130,9 @@ def mark_verified(request, device):
     """This session passed 2FA with `device`; a new session key, as at login."""
     otp_login(request, device)
     request.session.cycle_key()
+    login_security.record_known_address(
+        request.user.get_username(), login_security.client_address(request)
+    )
 
 
 # --- Forms -----------------------------------------------------------------------
@@ -142,6 +147,16 @@ class CodeForm(forms.Form):
 
 
 # --- Views (served by the admin site, which passes itself as `site`) -------------
+
+
+def _account_waits(request, form):
+    """Wrong codes count toward the account's delay (login_security); say how long to wait."""
+    wait = login_security.seconds_to_wait(
+        request.user.get_username(), login_security.client_address(request)
+    )
+    if wait:
+        form.add_error("code", login_security.wait_message(wait))
+    return bool(wait)
 
 
 def _next_url(request, site):
@@ -179,8 +194,10 @@ def verify(request, site):
         return redirect(_to("two-factor-setup", request, site))
 
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _account_waits(request, form):
         device, throttled = check_code(user, form.cleaned_data["code"])
+        if device is None:
+            login_security.record_failure(user.get_username())
         if device is not None:
             mark_verified(request, device)
             if isinstance(device, StaticDevice):
@@ -226,7 +243,7 @@ def setup(request, site):
 
     device = pending_app_device(user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _account_waits(request, form):
         allowed, _reason = device.verify_is_allowed()
         code = _clean(form.cleaned_data["code"])
         if not allowed:
@@ -241,6 +258,7 @@ def setup(request, site):
             request.session[NEW_CODES_SESSION_KEY] = codes
             return redirect(_to("two-factor-backup-codes", request, site))
         else:
+            login_security.record_failure(user.get_username())
             form.add_error(
                 "code",
                 _(

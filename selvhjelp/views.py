@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages as django_messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -9,13 +10,39 @@ from django.views.generic import TemplateView
 
 from . import health, messaging
 from .models import Centre
+from .pagecache import public_page
 
-home = TemplateView.as_view(template_name="pages/home.html")
-about = TemplateView.as_view(template_name="pages/about.html")
-questions = TemplateView.as_view(template_name="pages/questions.html")
-accessibility = TemplateView.as_view(template_name="pages/accessibility.html")
+home = public_page(TemplateView.as_view(template_name="pages/home.html"))
+about = public_page(TemplateView.as_view(template_name="pages/about.html"))
+questions = public_page(TemplateView.as_view(template_name="pages/questions.html"))
+accessibility = public_page(TemplateView.as_view(template_name="pages/accessibility.html"))
 
 
+@require_http_methods(["GET", "HEAD"])
+def choose_language(request, code):
+    """A link of the language switch on a page outside the language-prefixed ones.
+
+    Remembers the language in the language cookie and goes back to `neste`
+    (a path on this site). A link, not a form: no CSRF cookie is needed; all
+    it changes is the language this browser is shown.
+    """
+    back = request.GET.get("neste", "/")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    response = redirect(back)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
+    return response
+
+
+@public_page
 def privacy(request):
     """The privacy page: the periods the nightly jobs use and what an anonymised person keeps.
 
@@ -35,6 +62,7 @@ def privacy(request):
     return render(request, "pages/privacy.html", context)
 
 
+@public_page
 def centres(request):
     """The centres that take interest forms, each with a link to the form."""
     return render(request, "pages/centres.html", {"centres": Centre.objects.active()})

@@ -1,4 +1,4 @@
-"""Template helpers for the Designsystemet pages: the "ds" crispy pack and the public layout.
+"""Template helpers for the Designsystemet pages: the "ds" crispy pack.
 
 The pack's templates (templates/ds/) write Designsystemet's markup around each
 field; the form controls themselves (<input>, <select>, <textarea>) are built
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from django import forms, template
 from django.conf import settings
 from django.forms.utils import flatatt
-from django.urls import translate_url
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language_info
+
+from selvhjelp import languages
 
 register = template.Library()
 
@@ -184,31 +184,13 @@ def ds_error_summary(form):
     return entries
 
 
-@dataclass
-class LanguageLink:
-    code: str
-    name: str
-    url: str
-    current: bool
-
-
 @register.simple_tag(takes_context=True)
 def language_links(context):
     """A link per language to this page in that language, for the layout's language switch.
 
-    Plain links, so a public page needs no form and no CSRF cookie. The URL is
-    Django's ``translate_url`` of the current path: with language-prefixed
-    URLs (``i18n_patterns``) it is the same page in the other language.
+    Plain links, so a public page needs no form and no CSRF cookie; see
+    selvhjelp.languages for where they lead.
     """
-    request = context.get("request")
-    path = request.get_full_path() if request else "/"
-    current = context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE
-    return [
-        LanguageLink(
-            code=code,
-            name=get_language_info(code)["name_local"],
-            url=translate_url(path, code),
-            current=code == current,
-        )
-        for code, _name in settings.LANGUAGES
-    ]
+    return languages.language_links(
+        context.get("request"), context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE
+    )

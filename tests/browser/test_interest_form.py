@@ -52,15 +52,15 @@ def test_a_person_fills_in_the_form_on_a_phone(live_server, page, screenshot, as
     page.get_by_label("Sorg og tap").check()
     about = page.get_by_label("Er det noe du vil at senteret skal vite? (valgfritt)")
     about.fill("Jeg mistet mannen min i fjor.")
-    assert page.locator(".char-counter").inner_text() == "Du har 971 tegn igjen."
+    assert page.locator(".sh-counter").inner_text() == "Du har 971 tegn igjen."
     page.get_by_label("mandag kveld").check()
     page.get_by_label("torsdag formiddag").check()
     page.get_by_role("button", name="Send skjemaet").click()
 
-    summary = page.locator(".error-summary")
+    summary = page.locator(".ds-error-summary")
     assert summary.is_visible()
     assert page.title().startswith("Feil:")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.evaluate("document.activeElement.classList.contains('ds-error-summary')")
     links = summary.get_by_role("link")
     assert links.count() == 5
     assert "18 år eller eldre" in links.nth(0).inner_text()
@@ -95,7 +95,7 @@ def test_a_person_fills_in_the_form_on_a_phone(live_server, page, screenshot, as
     intake = Intake.objects.get()
     assert page.locator("h1").inner_text() == "Takk, vi har fått skjemaet ditt"
     assert page.locator("[data-reference]").inner_text() == intake.reference
-    assert "ringer vanligvis innen 3 virkedager" in page.locator("main").inner_text()
+    assert "ringer deg vanligvis innen 3 virkedager" in page.locator("main").inner_text()
     assert overflow(page) <= 0
     assert axe_violations(page) == []
     screenshot("intake-done")
@@ -119,7 +119,7 @@ def test_the_counter_warns_when_the_text_is_too_long(live_server, page, asane):
 
     about.fill("æ" * 1003)
 
-    assert page.locator(".char-counter").inner_text() == "Du har skrevet 3 tegn for mye."
+    assert page.locator(".sh-counter").inner_text() == "Du har skrevet 3 tegn for mye."
     assert about.input_value() == "æ" * 1003  # a paste is never cut short
 
 
@@ -127,7 +127,7 @@ def test_the_form_works_without_javascript(live_server, browser, asane):
     context = browser.new_context(java_script_enabled=False, locale="nb-NO")
     page = context.new_page()
     page.goto(live_server.url + "/meld-interesse/asane/")
-    assert not page.locator(".char-counter").is_visible()
+    assert not page.locator(".sh-counter").is_visible()
 
     data = intake_form_data(asane)
     page.get_by_label("Navnet ditt").fill(data["name"])

@@ -50,8 +50,42 @@ def test_seeding_twice_creates_nothing_more():
 
 
 def test_the_people_of_the_demo_groups_get_no_messages():
+    from facilitators.demo import SELF_RUN_GROUP
+
     call_command("seed_demo")
 
-    emails = Membership.objects.filter(group__assignments__isnull=False).values("intake__email")
+    # The self-run group's messages show the outbox at work: cancelled, never
+    # sent (see the test below).
+    emails = (
+        Membership.objects.filter(group__assignments__isnull=False)
+        .exclude(group__name=SELF_RUN_GROUP["name"])
+        .values("intake__email")
+    )
     assert emails.exists()
     assert not OutboundMessage.objects.filter(recipient__in=emails).exists()
+
+
+def test_the_demo_has_a_self_run_group_every_other_week_with_a_notice_and_a_visit_asked_for():
+    from facilitators.demo import SELF_RUN_GROUP
+    from facilitators.visits import visits_to_answer
+    from groups.calendar import every_weeks_now
+    from groups.models import Absence
+
+    call_command("seed_demo")
+
+    group = Group.objects.get(name=SELF_RUN_GROUP["name"])
+    assert group.status == Group.Status.SELF_RUN
+    assert every_weeks_now(group) == 2
+    assert group.meetings.filter(off_rhythm=True).exists()
+    absence = Absence.objects.get(membership__group=group)
+    assert absence.is_active
+    notices = OutboundMessage.objects.filter(message_type="member_absent", object_id=absence.pk)
+    assert notices.count() == group.memberships.active().count() - 1
+    visit = FollowUp.objects.get(group=group, kind=FollowUp.Kind.VISIT)
+    assert visit.asked_by is not None and visit.visitor is None
+    kari = Facilitator.objects.get(user__username="igangsetter-kari")
+    assert visit in visits_to_answer(kari)
+    emails = group.memberships.values("intake__email")
+    assert set(
+        OutboundMessage.objects.filter(recipient__in=emails).values_list("status", flat=True)
+    ) == {OutboundMessage.Status.CANCELLED}

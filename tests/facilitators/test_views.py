@@ -163,8 +163,8 @@ def test_overview_costs_the_same_queries_for_1_and_20_groups(
 ):
     add_groups(count, make_group, facilitator, staff)
     # session, user, facilitator, assignments with groups, members, meetings
-    # held, meetings cancelled, follow-ups
-    with django_assert_num_queries(8):
+    # held, meetings cancelled, follow-ups, visits groups ask for, visits to make
+    with django_assert_num_queries(10):
         response = facilitator_client.get(OVERVIEW)
 
     assert response.content.decode().count('class="fac-card"') >= 2 * count
@@ -195,6 +195,21 @@ def test_group_page_shows_the_schedule_with_cancelled_and_moved_meetings(
     assert "4 deltakere: Anne, Bjørn, Cecilie, David" in page
 
 
+def test_group_page_shows_how_many_are_expected_at_each_meeting(facilitator_client, assignment):
+    from groups import members as group_members
+
+    group = assignment.group
+    second = group.meetings.get(sequence=2)
+    anne = group.memberships.get(intake__name__startswith="Anne")
+    group_members.report_absence(membership=anne, meeting=second)
+
+    page = text(facilitator_client.get(reverse("facilitators:group", args=[group.pk])))
+
+    assert "Møte 1 tir 19. januar 2027 18:00 Du er med 4 ventet" in page
+    assert "Møte 2 tir 26. januar 2027 18:00 Som planlagt 3 ventet" in page
+    assert "Anne" not in page.split("Møter", 1)[1]  # who is away is not shown
+
+
 def group_url(group):
     return reverse("facilitators:group", args=[group.pk])
 
@@ -210,8 +225,9 @@ def test_group_page_costs_the_same_queries_for_4_and_8_members(
     hold_first_meeting(group)
     group_services.record_agreement(membership=first, actor=staff)
     # session, user, facilitator, assignment with group, held meetings,
-    # cancelled meetings, members, whether the group has met, meetings, follow-ups
-    with django_assert_num_queries(10):
+    # cancelled meetings, members, whether the group has met, meetings,
+    # follow-ups, and for how many are expected: members, notices of absence
+    with django_assert_num_queries(12):
         response = facilitator_client.get(group_url(group))
 
     assert response.content.decode().count('/taushetsplikt/"') == members - 1
@@ -239,7 +255,7 @@ def test_group_page_has_a_button_per_member_named_with_the_first_name_only(
     html = response.content.decode()
     section = html[html.index('id="taushetsplikt"') : html.index('id="follow-ups-title"')]
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", section, re.S)
-    names = [re.search(r'class="visually-hidden">\s*\((\w+)\)', b).group(1) for b in buttons]
+    names = [re.search(r'class="ds-sr-only">\s*\((\w+)\)', b).group(1) for b in buttons]
     assert names == ["Anne", "Bjørn", "Cecilie", "David"]
     for membership in group.memberships.all():
         assert f'action="{agreement_url(membership)}"' in section

@@ -33,6 +33,7 @@ def test_every_earlier_version_stays_stored():
         ("2026-11", "en"),
         ("2026-12", "nb"),
         ("2026-12", "en"),
+        ("2026-12", "nn"),
     }
 
 

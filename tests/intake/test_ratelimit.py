@@ -1,12 +1,15 @@
 """Which address a form counts against, and the counter itself."""
 
+import datetime
 import uuid
 
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
+from django.utils import timezone
 
-from intake.ratelimit import allow_submission, client_address
+from intake.ratelimit import allow_submission, check_submission, client_address
+from tests.factories import intake_form_data
 
 
 def request(remote="203.0.113.5", forwarded=None):
@@ -81,3 +84,51 @@ def test_a_limit_of_zero_turns_it_off(settings):
     settings.INTAKE_RATE_LIMIT = 0
 
     assert all(allow_submission(request(), submission_key=uuid.uuid4()) for _ in range(50))
+
+
+def test_a_refused_form_says_when_the_address_may_send_again(client, centre, settings):
+    settings.INTAKE_RATE_LIMIT = 1
+    settings.INTAKE_RATE_LIMIT_PERIOD = 60 * 60
+    data = intake_form_data(centre, submission_key=str(uuid.uuid4()))
+    assert client.post("/meld-interesse/", data).status_code == 302
+
+    refused = client.post(
+        "/meld-interesse/", {**data, "submission_key": str(uuid.uuid4())}
+    ).content.decode()
+
+    in_an_hour = timezone.localtime(timezone.now() + datetime.timedelta(hours=1))
+    times = {(in_an_hour - datetime.timedelta(minutes=m)).strftime("%H:%M") for m in range(0, 3)}
+    assert any(f"Du kan sende det igjen etter klokken {t}" in refused for t in times), refused
+
+
+def test_with_redis_the_limit_is_one_round_trip(settings, redis_url, monkeypatch):
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4()}",
+        }
+    }
+    settings.INTAKE_RATE_LIMIT = 2
+    settings.INTAKE_RATE_LIMIT_PERIOD = 600
+    calls = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        calls.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    key = uuid.uuid4()
+
+    first = check_submission(request(), submission_key=key)
+    assert len([c for c in calls if c != "SCRIPT LOAD"]) == 1
+    again = check_submission(request(), submission_key=key)  # a retried request
+    second = check_submission(request(), submission_key=uuid.uuid4())
+    third = check_submission(request(), submission_key=uuid.uuid4())
+
+    assert first and again and second and not third
+    seconds = (third.retry_at - timezone.now()).total_seconds()
+    assert 590 <= seconds <= 600

@@ -5,6 +5,9 @@ import time
 import uuid
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.cache import cache
 from django.db import DatabaseError, connection, connections
 from django.test import Client
@@ -105,8 +108,9 @@ def test_the_form_costs_the_same_queries_however_many_centres(
 ):
     CentreFactory.create_batch(count)
 
-    # Whether any centre is active, the centres, the themes, the times of week.
-    with django_assert_num_queries(4):
+    # The centres (once: the page asks whether there are any, then lists them),
+    # the themes, the times of week; the next view takes none (test_query_budgets).
+    with django_assert_num_queries(3):
         client.get(URL)
 
 
@@ -181,7 +185,7 @@ def test_a_domain_error_is_shown_as_a_form_error(client, intake_form_data, monke
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert 'class="error-summary"' in html
+    assert 'class="ds-error-summary"' in html
     assert "Dette senteret tar ikke imot nye interessemeldinger nå." in html
     assert 'value="Kari Nordmann"' in html
 
@@ -211,12 +215,32 @@ def test_receipt_shows_the_reference_and_when_the_centre_calls(client, centre, i
     centre.usual_response_days = 3
     centre.save()
 
-    response = post(client, intake_form_data, follow=True)
+    response = post(client, {**intake_form_data, "contact_by": "phone"}, follow=True)
     html = response.content.decode()
 
     assert response.redirect_chain == [(DONE, 302)]
     assert Intake.objects.get().reference in html
-    assert "Arna frivilligsentral ringer vanligvis innen 3 virkedager" in html
+    assert "Arna frivilligsentral ringer deg vanligvis innen 3 virkedager" in html
+
+
+@pytest.mark.parametrize(
+    ("contact_by", "promise"),
+    [
+        ("sms", "Arna frivilligsentral sender deg vanligvis en SMS innen 3 virkedager"),
+        ("email", "Arna frivilligsentral sender deg vanligvis en e-post innen 3 virkedager"),
+    ],
+)
+def test_receipt_promises_the_channel_the_person_chose_not_a_call(
+    client, centre, intake_form_data, contact_by, promise
+):
+    centre.usual_response_days = 3
+    centre.save()
+
+    html = post(client, {**intake_form_data, "contact_by": contact_by}, follow=True).content
+    html = html.decode()
+
+    assert promise in html
+    assert "ringer" not in html
 
 
 def test_receipt_shows_no_personal_details(client, intake_form_data):
@@ -248,13 +272,27 @@ def test_a_stranger_with_the_receipt_address_sees_no_receipt(client, intake_form
     assert "ingen kvittering" in html
 
 
-def test_the_session_holds_only_the_reference_and_the_centre(client, centre, intake_form_data):
-    post(client, intake_form_data)
+def test_the_receipt_cookie_holds_only_the_reference_the_centre_and_the_channel(
+    client, centre, intake_form_data
+):
+    response = post(client, {**intake_form_data, "contact_by": "sms"})
 
-    assert client.session[views.RECEIPT_SESSION_KEY] == {
-        "reference": Intake.objects.get().reference,
-        "centre": centre.pk,
-    }
+    cookie = response.cookies[views.RECEIPT_COOKIE]
+    receipt = signing.loads(cookie.value, salt=views.RECEIPT_SALT)
+    assert receipt == {"r": Intake.objects.get().reference, "c": centre.pk, "b": "sms", "s": False}
+    assert cookie["httponly"] and cookie["path"] == DONE
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
+
+
+def test_a_forged_receipt_cookie_shows_no_receipt(client, intake_form_data):
+    post(client, intake_form_data)
+    reference = Intake.objects.get().reference
+    client.cookies[views.RECEIPT_COOKIE] = signing.dumps(
+        {"r": reference, "c": 1, "s": False}, salt="another-salt"
+    )
+
+    assert reference not in client.get(DONE).content.decode()
 
 
 def test_receipt_is_never_cached(client):
@@ -359,12 +397,12 @@ def test_errors_are_summarised_at_the_top_with_links_to_the_fields(client, intak
     data = {key: value for key, value in data.items() if value is not None}
 
     html = post(client, data).content.decode()
-    start = html.index('class="error-summary"')
+    start = html.index('class="ds-error-summary"')
     summary = html[start : html.index("</ul>", start)]
 
     assert 'role="alert"' in summary
     assert "Noe må rettes før du kan sende skjemaet" in summary
-    assert '<a href="#id_name" data-error-link>Skriv navnet ditt.</a>' in summary
+    assert 'href="#id_name" data-error-link>Skriv navnet ditt.</a>' in summary
     assert 'href="#id_birth_year"' in summary
     assert 'href="#id_consent"' in summary
     assert (

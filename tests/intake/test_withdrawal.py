@@ -124,7 +124,8 @@ def test_a_broken_link_gets_a_kind_page(client, db, broken):
 
 def test_a_tampered_link_naming_another_form_is_refused(client, submitted, link):
     other = IntakeFactory(centre=submitted.centre)
-    forged = link.replace(f"/trekk/{submitted.pk}:", f"/trekk/{other.pk}:")
+    forged = link.replace(submitted.withdrawal_key.hex, other.withdrawal_key.hex)
+    assert forged != link
     assert client.post(forged).status_code == 404
     assert Intake.objects.get(pk=other.pk).status == Intake.Status.NEW
 
@@ -143,3 +144,36 @@ def test_the_link_never_clashes_with_a_centre_called_trekk_or_takk(db):
     assert resolve("/meld-interesse/trekk/1:a:b/").url_name == "withdraw"
     assert resolve("/meld-interesse/trekk/").url_name == "create-for-centre"
     assert resolve("/meld-interesse/takk/").url_name == "done"
+
+
+# --- An opaque key, not the form's id ------------------------------------------------
+
+
+def test_the_link_names_a_random_key_not_the_forms_id(db, centre):
+    first, second = IntakeFactory(centre=centre), IntakeFactory(centre=centre)
+    for intake in (first, second):
+        token = retention.withdrawal_token(intake.pk)
+        value = token.split(":")[0]
+        assert value == intake.withdrawal_key.hex
+        assert str(intake.pk) not in value
+        assert retention.read_withdrawal_token(token) == intake.pk
+    assert first.withdrawal_key != second.withdrawal_key
+
+
+def test_a_link_sent_before_the_key_still_withdraws(client, submitted):
+    from django.core import signing
+
+    old_link = signing.TimestampSigner(salt=retention.WITHDRAWAL_SALT).sign(str(submitted.pk))
+    response = client.post(f"/meld-interesse/trekk/{old_link}/", follow=True)
+    assert response.status_code == 200
+    submitted.refresh_from_db()
+    assert submitted.status == Intake.Status.WITHDRAWN
+
+
+def test_a_signed_key_of_no_form_gets_the_kind_page(client, db):
+    from django.core import signing
+
+    token = signing.TimestampSigner(salt=retention.WITHDRAWAL_SALT).sign("ab" * 16)
+    response = client.get(f"/meld-interesse/trekk/{token}/")
+    assert response.status_code == 200
+    assert response.context["intake"] is None

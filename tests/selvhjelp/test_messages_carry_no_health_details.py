@@ -19,9 +19,11 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from facilitators import services as facilitator_services
+from facilitators import visits
 from facilitators.models import FollowUp
 from facilitators.reminders import follow_up_reminder_time
 from groups import meetings as group_meetings
+from groups import members as group_members
 from groups import services as group_services
 from groups.models import Group, Membership
 from intake import services as intake_services
@@ -191,6 +193,23 @@ def send_every_message(centre, staff, clock, sms_outbox, mailoutbox):  # noqa: F
         # The day the 12 weeks end: the members' notice, and the digest counting them.
         ends_on = Membership.objects.active().filter(group=group).first().commitment_ends_on
         beat(clock, at(ends_on, 10, 5))
+
+        # Through a member's link: can't come and taking it back (by email and
+        # by SMS), a visit asked for, declined with a note and planned, the
+        # group every other week, and a member leaving.
+        active = list(Membership.objects.active().filter(group=group).order_by("pk"))
+        ahead = group_meetings.next_meeting(group)
+        for membership in active[:2]:
+            group_members.report_absence(membership=membership, meeting=ahead)
+            group_members.take_back_absence(membership=membership, meeting=ahead)
+        visit = group_members.ask_for_visit(membership=active[0])
+        visits.decline_visit(visit=visit, facilitator=texted, note=f"Kan ikke, har {MARKER}")
+        visits.plan_visit(visit=visit, facilitator=emailed, meeting=ahead)
+        group_meetings.change_rhythm(
+            group=group, starts_on=ends_on + 7 * DAY, every_weeks=2, actor=staff
+        )
+        group_members.leave_group(membership=active[-1])
+        beat(clock, at(ends_on, 10, 10))
 
         return list(OutboundMessage.objects.select_related("centre").order_by("pk"))
 

@@ -245,6 +245,46 @@ def test_sending_an_sms_goes_through_the_sms_backend(centre, sms_outbox):
     assert mail.outbox == []
 
 
+def test_every_try_of_a_row_has_the_same_message_id_and_other_rows_another(centre):
+    first = write(centre, key="m1", recipient="kari@example.org")
+    other = write(centre, key="m2", recipient="per@example.org")
+    # The first try dies mid-send: the sweep takes the row over and sends it again.
+    messaging.send_message(message_id=first.pk)
+    OutboundMessage.objects.filter(pk=first.pk).update(
+        status="sending", claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    messaging.send_due_messages()
+    ids = {}
+    for email in mail.outbox:
+        ids.setdefault(email.to[0], []).append(email.extra_headers["Message-ID"])
+    digest = messaging.delivery_reference(first).rsplit("-", 1)[1]
+    assert ids["kari@example.org"] == [f"<selvhjelp-{first.pk}-{digest}@selvhjelp.local>"] * 2
+    assert ids["per@example.org"] == [messaging.message_id(other)]
+    assert messaging.message_id(other) != messaging.message_id(first)
+
+
+def test_the_message_id_takes_its_domain_from_the_setting_or_the_sender(centre, settings):
+    message = write(centre)
+    settings.DEFAULT_FROM_EMAIL = "Arna <post@arna.example.no>"
+    assert messaging.message_id(message).endswith("@arna.example.no>")
+    settings.MESSAGE_ID_DOMAIN = "selvhjelp.example.no"
+    assert messaging.message_id(message).endswith("@selvhjelp.example.no>")
+
+
+def test_a_row_written_again_with_a_reused_id_gets_another_reference(centre):
+    message = write(centre, key="before-restore")
+    reference = messaging.delivery_reference(message)
+    message.dedup_key = "after-restore"
+    assert messaging.delivery_reference(message) != reference
+    assert str(message.pk) in reference and "Kari" not in reference
+
+
+def test_an_sms_carries_the_rows_reference_to_the_gateway(centre, sms_outbox):
+    message = write(centre, channel="sms")
+    messaging.send_message(message_id=message.pk)
+    assert sms_outbox[0]["reference"] == messaging.delivery_reference(message)
+
+
 def test_sending_the_same_message_twice_sends_it_once(centre):
     message = write(centre)
     messaging.send_message(message_id=message.pk)

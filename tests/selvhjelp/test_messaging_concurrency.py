@@ -209,7 +209,7 @@ def test_a_task_delivered_twice_sends_once(celery_worker, centre):
 class BrokenSmsBackend:
     calls = []
 
-    def send(self, *, to, text):
+    def send(self, *, to, text, reference=None):
         self.calls.append(to)
         raise ConnectionRefusedError("gateway down")
 

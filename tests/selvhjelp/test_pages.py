@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from tests.factories import CentreFactory
 
@@ -27,7 +28,9 @@ def test_base_layout_loads_no_third_party_assets_and_no_inline_script(client):
     html = client.get("/").content.decode()
     assert "https://" not in html.split("<body")[0]
     assert "<script>" not in html
-    assert '<script src="/static/' in html
+    # An information page needs no script at all (and no Bootstrap).
+    assert "<script" not in html
+    assert "bootstrap" not in html
 
 
 @pytest.mark.parametrize(
@@ -40,12 +43,39 @@ def test_footer_pages_exist_in_norwegian(client, url, heading):
     assert f"<h1>{heading}</h1>" in response.content.decode()
 
 
-def test_language_switch_offers_english_and_remembers_it(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert response.status_code == 302
-    html = client.get("/").content.decode()
+def test_language_switch_is_links_to_the_same_page_in_each_language(client):
+    response = client.get("/sentre/")
+    html = response.content.decode()
+
+    assert 'href="/en/sentre/" hreflang="en" lang="en"' in html
+    assert 'href="/nn/sentre/" hreflang="nn" lang="nn"' in html
+    assert 'href="/sentre/" hreflang="nb" lang="nb" aria-current="true"' in html
+    assert "csrfmiddlewaretoken" not in html
+    assert not response.cookies  # no CSRF cookie, no session
+
+
+def test_english_pages_live_under_en_and_link_on_in_english(client):
+    html = client.get("/en/").content.decode()
+
     assert '<html lang="en">' in html
     assert "Find a self-help group near you" in html
+    assert 'href="/en/om-selvhjelpsgrupper/"' in html
+    assert client.get("/").content.decode().count('<html lang="nb">') == 1
+
+
+def test_a_language_cookie_does_not_change_a_public_address(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    assert '<html lang="nb">' in client.get("/").content.decode()
+
+
+def test_pages_outside_the_prefixes_switch_language_by_a_link_that_sets_the_cookie(client):
+    response = client.get("/sprak/en/", {"neste": "/igangsetter/logg-inn/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/igangsetter/logg-inn/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert client.get("/sprak/en/", {"neste": "https://evil.example/"})["Location"] == "/"
 
 
 def test_unknown_page_gives_norwegian_404(client):
@@ -65,7 +95,8 @@ def test_crisis_notice_names_both_numbers(client):
 
 def test_menu_links_the_public_pages_and_the_form(client):
     html = client.get("/").content.decode()
-    nav = html[html.index("<nav") : html.index("</nav>")]
+    start = html.index('aria-label="Hovedmeny"')
+    nav = html[start : html.index("</nav>", start)]
 
     for url in ("/om-selvhjelpsgrupper/", "/sporsmal-og-svar/", "/sentre/", "/meld-interesse/"):
         assert f'href="{url}"' in nav, url
@@ -100,16 +131,19 @@ def test_home_says_who_it_is_for_and_links_the_form(client):
     assert "18 år eller eldre" in html
     assert "henvisning" in html and "diagnose" in html and "gratis" in html
     assert "Ingen andre kan melde deg på" in html
-    assert 'class="btn btn-primary btn-lg" href="/meld-interesse/"' in html
+    assert 'class="ds-button" href="/meld-interesse/"' in html
 
 
 def test_home_explains_how_it_works_in_order(client):
     html = client.get("/").content.decode()
-    steps = html[html.index('<ol class="steps">') : html.index("</ol>")]
+    steps = html[html.index('<ol class="sh-numbered">') : html.index("</ol>")]
 
     assert (
-        steps.index("interesseskjemaet") < steps.index("ringer deg") < steps.index("igangsettere")
+        steps.index("interesseskjemaet") < steps.index("tar kontakt") < steps.index("igangsettere")
     )
+    # The person chooses how to be contacted: no step promises a call.
+    assert "ringer" not in steps
+    assert "telefonsamtale, en SMS eller en e-post" in steps
 
 
 @pytest.mark.parametrize(
@@ -224,6 +258,7 @@ PRIVACY_WORDING = {
     "consent_version": "hvilken versjon av samtykketeksten",
     "consent_language": "på hvilket språk",
     "consent_given_at": "når du samtykket",
+    "language": "språket du brukte i skjemaet",
     "reference": "referansekoden din",
     "submission_key": "et tilfeldig tall som hindrer at det samme skjemaet blir lagret to ganger",
     "status": "statusen til skjemaet",
@@ -242,6 +277,8 @@ SYSTEM_FIELDS = {
     "delete_after",
     "anonymised_at",
     "idle_notice_at",
+    # A random key that the signed withdrawal link names; it says nothing of the person.
+    "withdrawal_key",
 }
 
 

@@ -64,28 +64,21 @@ def test_the_skip_link_leads_to_the_main_content():
     assert len(tree.find_all("main")) == 1
 
 
-def test_no_script_no_form_and_no_csrf_token():
-    html, request, _ = render()
+def test_no_script_and_no_form_but_the_language_switch():
+    html, _request, _ = render()
     tree = parse(html)
     assert not tree.find_all("script")
-    assert not tree.find_all("form")
-    assert "csrfmiddlewaretoken" not in html
-    # Nothing asked for a token, so the response would set no CSRF cookie.
-    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    # The language switch (includes/language_switch.html, owned by the language
+    # work) is the only thing on the page that may be a form.
+    switch = tree.find("div", class_="sh-language")
+    assert len(tree.find_all("form")) == len(switch.find_all("form"))
 
 
-def test_the_language_switch_is_a_plain_link_per_language():
-    tree = parse(render()[0])
-    switch = tree.find("nav", aria_labelledby="language-heading")
-    assert tree.by_id("language-heading").text == "Språk"
-    links = switch.find_all("a")
-    assert [(link.attrs["hreflang"], link.attrs["lang"]) for link in links] == [
-        (code, code) for code, _name in settings.LANGUAGES
-    ]
-    assert [link.attrs.get("aria-current") for link in links] == [
-        "true" if code == "nb" else None for code, _name in settings.LANGUAGES
-    ]
-    assert all(link.attrs["href"].startswith("/") for link in links)
+def test_the_header_carries_the_one_language_switch():
+    _html, _request, rendered = render()
+    assert rendered.count("includes/language_switch.html") == 1
+    tree = parse(_html)
+    assert tree.find("header").find("div", class_="sh-language") is not None
 
 
 def test_every_page_carries_the_crisis_notice_with_both_numbers():
@@ -129,9 +122,9 @@ def test_everything_the_page_loads_is_our_own_and_exists():
         assert finders.find(url.removeprefix(settings.STATIC_URL)), url
 
 
-def test_the_layout_is_one_template():
+def test_the_layout_is_one_template_and_the_language_switch():
     _html, _request, rendered = render()
-    assert rendered == [None, "public_base.html"]
+    assert rendered == [None, "public_base.html", "includes/language_switch.html"]
 
 
 # --- The vendored files -------------------------------------------------------------

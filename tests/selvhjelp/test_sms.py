@@ -80,7 +80,7 @@ def test_locmem_backend_keeps_the_sms_for_tests(settings):
     settings.SMS_BACKEND = "selvhjelp.sms.LocmemSmsBackend"
     sms.outbox.clear()
     sms.send_sms(to="+4791234567", text=TEXT)
-    assert sms.outbox == [{"to": "+4791234567", "text": TEXT}]
+    assert sms.outbox == [{"to": "+4791234567", "text": TEXT, "reference": None}]
     sms.outbox.clear()
 
 
@@ -91,6 +91,17 @@ def test_http_backend_posts_json_with_sender_recipient_text_and_token(http_backe
     assert request["json"] == {"sender": "ArnaSenter", "recipient": "+4791234567", "text": TEXT}
     assert request["headers"]["Authorization"] == "Bearer hemmelig-token"
     assert request["headers"]["Content-Type"] == "application/json"
+    assert "Idempotency-Key" not in request["headers"]
+
+
+def test_http_backend_sends_the_reference_in_the_body_and_as_idempotency_key(http_backend):
+    for _ in range(2):
+        sms.send_sms(to="+4791234567", text=TEXT, reference="selvhjelp-7-0123456789abcdef")
+    first, second = http_backend.requests
+    assert first["json"]["reference"] == "selvhjelp-7-0123456789abcdef"
+    assert first["headers"]["Idempotency-Key"] == "selvhjelp-7-0123456789abcdef"
+    assert second["json"] == first["json"]
+    assert second["headers"]["Idempotency-Key"] == first["headers"]["Idempotency-Key"]
 
 
 def test_http_backend_does_not_log_the_text(http_backend, caplog):
