@@ -95,6 +95,8 @@ def test_a_staff_members_morning(live_server, page, screenshot, morning):
     # The list, and the form for a person who phoned.
     page.goto(live_server.url + "/admin/intake/intake/?status=waiting")
     assert violations(page) == []
+    received = page.locator("th.column-created_at").bounding_box()
+    assert received["x"] + received["width"] <= 1280  # "Mottatt" stays on screen
     screenshot("intake-list")
     page.get_by_role("link", name="Registrer en som ringte").click()
     expect(page.locator("h1")).to_have_text("Registrer en som ringte")
