@@ -115,7 +115,9 @@ def test_page_costs_the_same_queries_with_1_or_12_of_everything(staff, client, c
     assert section(response, "new-forms").count == 12
     assert len(section(response, "new-forms").rows) == 10
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(large.captured_queries) <= 32, len(large.captured_queries)
+    # 32, and one query each for the groups' "left by their link" and the
+    # facilitators' "visits asked for" sections (issue 21).
+    assert len(large.captured_queries) <= 34, len(large.captured_queries)
     print("today page queries:", len(large.captured_queries))
 
 
