@@ -87,6 +87,11 @@ class SmtpSink(socketserver.ThreadingTCPServer):
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", port), SmtpHandler)
 
+    def handle_error(self, request, client_address):
+        # A worker killed mid-conversation: its email was not taken (no end of DATA).
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class SmtpHandler(socketserver.StreamRequestHandler):
     def reply(self, line):
@@ -181,12 +186,21 @@ class Services:
 
     def start_postgres(self):
         options = f"-p {PG_PORT} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            [*self.as_postgres, "pg_ctl", "start", "-w", "-D", str(self.pgdata)]
-            + ["-o", options, "-l", str(self.workdir / "postgres.log")],
-            check=True,
-            capture_output=True,
-        )
+        for attempt in range(3):
+            started = subprocess.run(
+                [*self.as_postgres, "pg_ctl", "start", "-w", "-D", str(self.pgdata)]
+                + ["-o", options, "-l", str(self.workdir / "postgres.log")],
+                check=False,
+                capture_output=True,
+                text=True,
+            )
+            if started.returncode == 0:
+                return
+            log(f"pg_ctl start failed (try {attempt + 1}): {started.stdout}{started.stderr}")
+            time.sleep(3)
+        server_log = self.workdir / "postgres.log"
+        print(server_log.read_text()[-3000:] if server_log.exists() else "(no server log)")
+        raise RuntimeError("PostgreSQL does not start")
 
     def stop_postgres(self):
         subprocess.run(
@@ -227,7 +241,10 @@ class Services:
         self.spawn(
             name,
             [PYTHON, "-m", "celery", "-A", "selvhjelp", "worker", "-n", f"{name}@%h"]
-            + ["--concurrency", "2", "--loglevel", "WARNING"],
+            + ["--concurrency", "2", "--loglevel", "WARNING"]
+            # As in the Procfile: with gossip, mingle and heartbeat on, a worker
+            # may never consume again after Redis restarts (celery/celery#8030).
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
         )
 
     def start_beat(self):

@@ -14,6 +14,11 @@ urlpatterns = [
         views.record_agreement,
         name="record-agreement",
     ),
+    path(
+        "grupper/<int:group_id>/deltakere/<int:membership_id>/taushetsplikt/angre/",
+        views.undo_agreement,
+        name="undo-agreement",
+    ),
     path("oppfolging/<int:follow_up_id>/", views.follow_up_detail, name="follow-up"),
     path("besok/<int:follow_up_id>/", views.visit_detail, name="visit"),
     path("kalender/ny-adresse/", views.regenerate_calendar, name="regenerate-calendar"),

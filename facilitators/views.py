@@ -89,6 +89,10 @@ def group_detail(request, group_id):
             "attended": attended,
             "follow_ups": group.follow_ups.order_by("due_on", "pk"),
             "today": timezone.localdate(),
+            # The agreement is recorded from the first meeting on (groups.services).
+            "group_has_met": group.meetings.not_cancelled()
+            .filter(start__lte=timezone.now())
+            .exists(),
             "is_digital": group.format == Group.Format.DIGITAL,
         },
     )
@@ -201,3 +205,22 @@ def logout(request):
     auth_logout(request)
     messages.success(request, _("You are logged out."))
     return redirect("facilitators:login")
+
+
+@require_POST
+@facilitator_required
+def undo_agreement(request, group_id, membership_id):
+    membership = membership_for(request.facilitator, group_id, membership_id)
+    group_url = reverse("facilitators:group", args=[group_id])
+    try:
+        group_services.undo_agreement(membership=membership, actor=request.user)
+    except GroupRuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(group_url)
+    messages.success(
+        request,
+        _("Undone: %(name)s is no longer recorded as having agreed.")
+        % {"name": membership.intake.first_name},
+    )
+    return redirect(group_url + "#taushetsplikt")

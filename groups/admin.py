@@ -165,7 +165,7 @@ class MeetingInline(admin.TabularInline):
             )
         if meeting.holiday and not meeting.cancelled:
             parts.append(gettext("Public holiday: %(holiday)s") % {"holiday": meeting.holiday})
-        return " · ".join(parts) or gettext("As planned")
+        return " · ".join(parts) or (gettext("Held") if meeting.is_past else gettext("As planned"))
 
     @admin.display(description=_("change"))
     def change(self, meeting):
@@ -233,7 +233,7 @@ class GroupAdmin(CentreScopedAdmin):
             _("History"),
             {
                 "fields": [
-                    "created_by",
+                    "formed_by",
                     "created_at",
                     "started_on",
                     "self_run_on",
@@ -255,7 +255,7 @@ class GroupAdmin(CentreScopedAdmin):
         "start_time",
         "length",
         "planned_start",
-        "created_by",
+        "formed_by",
         "created_at",
         "started_on",
         "self_run_on",
@@ -361,6 +361,12 @@ class GroupAdmin(CentreScopedAdmin):
                 if isinstance(detail, dict) and detail.get("object") in numbers:
                     detail["object"] = numbers[detail["object"]]
         return message
+
+    @admin.display(description=_("formed by"))
+    def formed_by(self, group):
+        # The name only: a link would lead centre staff to the user admin (403).
+        user = group.created_by
+        return (user.get_full_name() or user.get_username()) if user else "–"
 
     def get_urls(self):
         own = [

@@ -8,6 +8,8 @@ public holidays, and forms the group with services.form_group when staff
 confirm, accepting the warnings with one more click.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect
@@ -76,7 +78,12 @@ def form_group_action(modeladmin, request, queryset, *, initial=None):
                     modeladmin, request, group, frame.cleaned_data["facilitators"], send_now
                 )
                 return redirect("admin:groups_group_change", group.pk)
-    on = frame.cleaned_data.get("first_meeting") if check else None
+    # Ages are counted at one date on every step: the first meeting (as
+    # chosen, or as suggested before the first check), else today.
+    on = (frame.cleaned_data.get("first_meeting") if check else None) or frame[
+        "first_meeting"
+    ].initial
+    on = on if isinstance(on, datetime.date) else timezone.localdate()
     # The page shows each person's themes next to their name: an access to each.
     record_access(actor=request.user, action=Action.LISTED, people=intakes, page=Page.FORM_GROUP)
     return TemplateResponse(
@@ -87,7 +94,8 @@ def form_group_action(modeladmin, request, queryset, *, initial=None):
             "title": gettext("Form a group"),
             "opts": modeladmin.model._meta,
             "intakes": intakes,
-            "ages": {i.pk: i.age_on(on or timezone.localdate()) for i in intakes},
+            "ages": {i.pk: i.age_on(on) for i in intakes},
+            "ages_on": on,
             # Themes are health information (intake.rights): not for a national
             # administrator outside the centre.
             "show_themes": all(

@@ -52,7 +52,9 @@ def suggest_frame(intakes, *, today=None):
     if len(centres) == 1:
         initial["centre"] = centres.pop()
     formats = Counter(intake.format for intake in intakes)
-    if formats[Intake.Format.DIGITAL] > formats[Intake.Format.PHYSICAL]:
+    # By video only when nobody asked to meet in person and most asked for
+    # video: one person wanting video does not make the group digital.
+    if not formats[Intake.Format.PHYSICAL] and formats[Intake.Format.DIGITAL] * 2 > len(intakes):
         initial["format"] = Group.Format.DIGITAL
     slots = Counter((slot.weekday, slot.part) for i in intakes for slot in i.availability.all())
     if slots:

@@ -388,6 +388,11 @@ class Meeting(models.Model):
     def local_start(self):
         return local(self.start)
 
+    @property
+    def is_past(self):
+        """True once the meeting has ended (held, unless cancelled)."""
+        return self.end <= timezone.now()
+
 
 class RhythmChange(models.Model):
     """From `starts_on` the group meets every `every_weeks` weeks (1 or 2).

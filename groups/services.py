@@ -35,6 +35,7 @@ __all__ = [
     "form_group",
     "mark_self_run",
     "record_agreement",
+    "undo_agreement",
     "remove_member",
     "roll_forward",
     "start_group",
@@ -322,7 +323,41 @@ def record_agreement(*, membership, actor, at=None):
     at = at or timezone.now()
     if at > timezone.now():
         raise GroupRuleError(_("The agreement cannot be in the future."))
+    if not group.meetings.not_cancelled().filter(start__lte=at).exists():
+        # Agreed at the start, together: not before the group has met.
+        raise GroupRuleError(
+            _("%(who)s can agree from the group's first meeting on.") % {"who": who}
+        )
     membership.confidentiality_agreed_at = at
+    membership.save(update_fields=["confidentiality_agreed_at"])
+    return membership
+
+
+@transaction.atomic
+def undo_agreement(*, membership, actor):
+    """Take back a record of the agreement made by mistake: the same day only.
+
+    The same people as record_agreement may do it. Raises GroupRuleError;
+    returns the membership.
+    """
+    group = Group.objects.lock(membership.group)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("intake")
+        .get(pk=membership.pk, group=group)
+    )
+    if not facilitator_services.may_handle_follow_up(actor, group):
+        raise GroupRuleError(
+            _(
+                "Only the facilitators of “%(group)s” and the staff of its centre "
+                "can record who has agreed to confidentiality."
+            )
+            % {"group": group.name}
+        )
+    agreed = membership.confidentiality_agreed_at
+    if agreed is None or local_date(agreed) != timezone.localdate():
+        raise GroupRuleError(_("Only a record made today can be undone."))
+    membership.confidentiality_agreed_at = None
     membership.save(update_fields=["confidentiality_agreed_at"])
     return membership
 

@@ -31,7 +31,7 @@ from selvhjelp.admin import CentreScopedAdmin, OwnCentreFilter, RuleErrorsAsMess
 from selvhjelp.audit import Action, Page, access_log_url, audit_log_url, record_access
 from selvhjelp.models import Centre
 
-from . import retention, rights, services
+from . import retention, rights, selectors, services
 from .forms import IntakeForm
 from .models import (
     REFERENCE_ALPHABET,
@@ -290,6 +290,8 @@ class ThemeAdminForm(forms.ModelForm):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    # Django's tabular inline with names for its empty header cells (axe).
+    template = "admin/groups/edit_inline/tabular.html"
     extra = 0
     can_delete = False
 
@@ -576,7 +578,7 @@ class IntakeAdmin(CentreScopedAdmin):
     def theme_list(self, intake):
         themes = [theme.name for theme in intake.themes.all()]
         if not themes:
-            return None
+            return _("None chosen")
         return format_html(
             '<ul class="intake-list">{}</ul>',
             format_html_join("", "<li>{}</li>", ((name,) for name in themes)),
@@ -590,7 +592,7 @@ class IntakeAdmin(CentreScopedAdmin):
         ):
             days.setdefault(slot.get_weekday_display(), []).append(str(slot.get_part_display()))
         if not days:
-            return None
+            return _("None given")
         return format_html(
             '<ul class="intake-list">{}</ul>',
             format_html_join(
@@ -618,7 +620,7 @@ class IntakeAdmin(CentreScopedAdmin):
     @admin.display(description=_("in their own words (health information)"))
     def about_text(self, intake):
         if not intake.about:
-            return None
+            return _("Nothing written")
         return format_html(
             '<div class="intake-about">{}</div>', linebreaksbr(intake.about, autoescape=True)
         )
@@ -678,6 +680,11 @@ class IntakeAdmin(CentreScopedAdmin):
                 name="intake_intake_change_status",
             ),
             path(
+                "<path:object_id>/merge/<int:other_id>/",
+                self.admin_site.admin_view(self.merge_view),
+                name="intake_intake_merge",
+            ),
+            path(
                 "telefon/",
                 self.admin_site.admin_view(self.register_phone_view),
                 name="intake_intake_register_phone",
@@ -718,10 +725,43 @@ class IntakeAdmin(CentreScopedAdmin):
             # (who, when, which person), read by national administrators.
             record_access(actor=request.user, action=Action.OPENED, people=[obj], page=Page.PERSON)
             context["erasure_request"] = rights.pending_request(obj)
+            context["near_duplicates"] = [
+                (other, reverse("admin:intake_intake_merge", args=[obj.pk, other.pk]))
+                for other in selectors.near_duplicates(obj)
+            ]
+            context["merged_from"] = list(obj.merged_from.all())
             if request.user.is_superuser:
                 context["audit_log_url"] = audit_log_url(obj)
                 context["access_log_url"] = access_log_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def merge_view(self, request, object_id, other_id):
+        """Merge the form `other_id` into this one (GET asks, POST merges)."""
+        keep = self._intake_to_handle(request, object_id)
+        duplicate = self._intake_to_handle(request, str(other_id))
+        change_url = reverse("admin:intake_intake_change", args=[keep.pk])
+        if request.method == "POST":
+            try:
+                services.merge_intakes(keep=keep, duplicate=duplicate, actor=request.user)
+            except IntakeError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(duplicate)s is merged into %(keep)s and closed; both histories are kept.")
+                    % {"duplicate": duplicate.reference, "keep": keep.reference},
+                    messages.SUCCESS,
+                )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Merge two forms of the same person"),
+            "keep": keep,
+            "duplicate": duplicate,
+            "cancel_url": change_url,
+        }
+        return TemplateResponse(request, "admin/intake/intake/merge.html", context)
 
     def register_phone_view(self, request):
         """Staff fill in the interest form for a person on the phone (GET shows, POST saves).

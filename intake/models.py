@@ -373,6 +373,8 @@ class StatusChange(models.Model):
         ordering = ["changed_at", "pk"]
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
+        # The start page's "withdrawn since your last visit" at any data size.
+        indexes = [models.Index(fields=["to_status", "changed_at"], name="status_change_to_at")]
 
     def __str__(self):
         return f"{self.get_from_status_display() or '–'} → {self.get_to_status_display()}"

@@ -122,6 +122,7 @@ ANONYMISED_KEEPS = (
     Kept(Intake, "centre", gettext_lazy("the centre you chose;")),
     Kept(Intake, "birth_year", gettext_lazy("the decade you were born in (1980 for 1987);")),
     Kept(Intake, "created_at", gettext_lazy("the month your form came in;")),
+    Kept(Intake, "source", gettext_lazy("whether it came by the web form or by phone;")),
     Kept(Membership, "group", gettext_lazy("which groups you were in,")),
     Kept(Membership, "joined_on", gettext_lazy("the day you joined each of them")),
     Kept(Membership, "left_on", gettext_lazy("and the day you left.")),
@@ -147,6 +148,8 @@ ANONYMISED_INTAKE = {
     "status": Intake.Status.CLOSED,
     "delete_after": None,
     "idle_notice_at": None,
+    "consent_taken_by": None,
+    "merged_into": None,
 }
 ANONYMISED_INTAKE_NEW = (
     "reference",

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -232,3 +232,35 @@ def withdrawals_section(centres, today, since):
     ]
     more_url = reverse("admin:intake_intake_changelist") + f"?status={Intake.Status.WITHDRAWN}"
     return TodayRows(count=withdrawn.count(), rows=rows, more_url=more_url)
+
+
+# --- The same person twice ----------------------------------------------------------
+
+NEAR_DUPLICATE_DAYS = 90
+
+
+def near_duplicates(intake):
+    """Other forms at the centre that may be the same person, oldest first. One query.
+
+    The same name and year of birth, or the same mobile number or email,
+    received within NEAR_DUPLICATE_DAYS of this one. Forms already merged
+    into another are left out.
+    """
+    same = Q(name__iexact=intake.name, birth_year=intake.birth_year)
+    if intake.phone:
+        same |= Q(phone=intake.phone)
+    if intake.email:
+        same |= Q(email__iexact=intake.email)
+    window = timedelta(days=NEAR_DUPLICATE_DAYS)
+    return list(
+        Intake.objects.filter(
+            same,
+            centre_id=intake.centre_id,
+            merged_into__isnull=True,
+            anonymised_at__isnull=True,
+            created_at__gte=intake.created_at - window,
+            created_at__lte=intake.created_at + window,
+        )
+        .exclude(pk=intake.pk)
+        .order_by("created_at", "pk")
+    )

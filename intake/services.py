@@ -266,6 +266,51 @@ def log_contact(*, intake, kind, note="", actor, mark_contacted=False):
     return attempt
 
 
+@transaction.atomic
+def merge_intakes(*, keep, duplicate, actor):
+    """The same person sent two forms: keep `keep`, close `duplicate` as merged into it.
+
+    Both histories stay: the duplicate keeps its own status history and
+    notes and points to the kept form (`merged_into`), and a note on the
+    kept form names the duplicate. The duplicate's times of week are added
+    to the kept form's. Refused across centres, for a form in a group, and
+    for a form already merged. Returns the kept intake.
+    """
+    if keep.pk == duplicate.pk:
+        raise IntakeError(_("Choose two different interest forms to merge."))
+    ids = Intake.objects.lock([keep, duplicate])
+    forms = {intake.pk: intake for intake in Intake.objects.filter(pk__in=ids)}
+    keep, duplicate = forms[keep.pk], forms[duplicate.pk]
+    ensure_may_handle(actor, keep)
+    ensure_may_handle(actor, duplicate)
+    if keep.centre_id != duplicate.centre_id:
+        raise IntakeError(_("Only forms at the same centre can be merged."))
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise IntakeError(_("One of the forms has been merged already."))
+    if duplicate.status == Intake.Status.PLACED:
+        raise IntakeError(
+            _("%(reference)s is in a group: merge the other form into it instead.")
+            % {"reference": duplicate.reference}
+        )
+    reason = _("Merged into %(reference)s (the same person).") % {"reference": keep.reference}
+    if duplicate.is_open:
+        duplicate.change_status(Intake.Status.CLOSED, by=actor, reason=reason)
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    keep.availability.add(*duplicate.availability.all())
+    ContactAttempt.objects.create(
+        intake=keep,
+        kind=ContactAttempt.Kind.NOTE,
+        note=_(
+            "%(reference)s, sent on %(date)s, was merged into this form; its history is kept there."
+        )
+        % {"reference": duplicate.reference, "date": duplicate.created_at.date().isoformat()},
+        by=actor,
+        at=timezone.now(),
+    )
+    return keep
+
+
 # Fields staff may correct after talking to the person; everything else is
 # either what the person answered (kept as given) or kept by the system.
 EDITABLE_FIELDS = ("centre", "name", "email", "phone", "contact_by", "gender", "format", "kind")

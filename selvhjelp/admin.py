@@ -54,6 +54,11 @@ class CentreScopedAdmin(RuleErrorsAsMessages, admin.ModelAdmin):
         centres = Centre.objects.for_user(request.user)
         return queryset.filter(**{f"{self.centre_lookup}__in": centres}).distinct()
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # "Legg til ny igangsetter", not Django's capitalised "Legg til ny Igangsetter".
+        extra_context = {"title": _("Add %s") % self.opts.verbose_name, **(extra_context or {})}
+        return super().add_view(request, form_url, extra_context)
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another centre's row is simply not there for this user: 404, as for
         # a row that never existed, rather than the admin's redirect with a
@@ -97,7 +102,7 @@ class CentreAdmin(CentreScopedAdmin):
             _("Contact details"),
             {"fields": ["address", "email", "phone", "website", "usual_response_days"]},
         ),
-        (_("Groups"), {"fields": ["runs_digital_groups"]}),
+        (_("Groups"), {"fields": ["runs_digital_groups", "facilitator_meetings"]}),
     ]
 
     def get_inlines(self, request, obj):

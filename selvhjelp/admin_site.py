@@ -6,8 +6,12 @@ who has only given the password is sent on to the code (or to set-up, the
 first time); until then every admin page answers as to someone not logged in.
 """
 
+import functools
+
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
@@ -22,6 +26,29 @@ from .login_security import LoginDelayFormMixin
 
 class AdminLoginForm(LoginDelayFormMixin, AdminAuthenticationForm):
     """Django's admin login form, with the per-account delay and any user name answered."""
+
+
+class GuardedChangeListMixin:
+    """Filter values no link offers are wrong parameters (Django's "?e=1"), not a 500.
+
+    Django turns only some bad filter values into IncorrectLookupParameters; a
+    year of thirty digits in the date hierarchy (OverflowError) or letters for
+    a number in a third-party filter (ValueError) would be a server error.
+    """
+
+    def get_queryset(self, request, exclude_parameters=None):
+        try:
+            return super().get_queryset(request, exclude_parameters)
+        except (ValueError, OverflowError, ValidationError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+@functools.cache
+def guarded(changelist_class):
+    if issubclass(changelist_class, GuardedChangeListMixin):
+        return changelist_class
+    name = f"Guarded{changelist_class.__name__}"
+    return type(name, (GuardedChangeListMixin, changelist_class), {})
 
 
 class SelvhjelpAdminSite(admin.AdminSite):
@@ -52,6 +79,18 @@ class SelvhjelpAdminSite(admin.AdminSite):
                 page.app_entry(request) for page in self._pages if page.has_permission(request)
             ]
         return app_list
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does; every changelist, ours and third parties', is guarded."""
+        super().register(model_or_iterable, admin_class, **options)
+        for model_admin in self._registry.values():
+            if "get_changelist" not in vars(model_admin):
+                original = model_admin.get_changelist
+                model_admin.get_changelist = functools.wraps(original)(
+                    lambda request, _original=original, **kwargs: guarded(
+                        _original(request, **kwargs)
+                    )
+                )
 
     def index(self, request, extra_context=None):
         """The start page: what staff have to do today ("I dag"), then every register.

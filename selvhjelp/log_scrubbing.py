@@ -23,8 +23,10 @@ import logging
 import re
 import threading
 
+from django.apps import apps
 from django.core.signals import setting_changed
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import LocalePrefixPattern
 
 # Keyword arguments that hold a secret in every URL pattern that has them.
 SECRET_KWARG = "token"  # noqa: S105 - a name, not a secret
@@ -54,7 +56,12 @@ def _strip(regex):
 
 def _walk(resolver, prefix=""):
     for entry in resolver.url_patterns:
-        regex = prefix + _strip(entry.pattern.regex.pattern)
+        if isinstance(entry.pattern, LocalePrefixPattern):
+            # "nn/", "en/" or nothing: the search is not anchored, so the
+            # path after any language prefix is found without it.
+            regex = prefix
+        else:
+            regex = prefix + _strip(entry.pattern.regex.pattern)
         if isinstance(entry, URLResolver):
             yield from _walk(entry, regex)
         elif isinstance(entry, URLPattern):
@@ -87,6 +94,11 @@ def _current_patterns():
         return _patterns
     if getattr(_building, "active", False):
         return None  # a record logged while the URLconf is being imported
+    if not apps.ready:
+        # Importing the URLconf before every app's ready() has run would
+        # build the admin's URLs before all pages are registered. Nothing
+        # logged while starting holds a request's path.
+        return None
     with _lock:
         if _patterns is None:
             _building.active = True

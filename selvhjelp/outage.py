@@ -44,11 +44,23 @@ _remembered = {}  # language -> (time made, choices): this process's own copy
 
 
 def is_database_outage(error):
-    """True when `error` means the database cannot be reached (not a deadlock or a timeout)."""
-    if not isinstance(error, (OperationalError, InterfaceError)):
+    """True when `error` means the database cannot be reached (not a deadlock or a timeout).
+
+    A connection that failed or broke (the server stopped mid-query) is an
+    error of the client with no SQLSTATE, or the server's "connection
+    exception" (08...) or "operator intervention" (57P..: shut down, not yet
+    accepting connections). A deadlock, a lock or statement timeout has its
+    own SQLSTATE and stays an ordinary error.
+    """
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
         return False
     raw = connection.connection
-    return raw is None or getattr(raw, "closed", False) or getattr(raw, "broken", False)
+    if raw is None or getattr(raw, "closed", False) or getattr(raw, "broken", False):
+        return True
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 
 class DatabaseOutageMiddleware:

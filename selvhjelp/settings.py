@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "crispy_forms",
-    "crispy_bootstrap5",
     "phonenumber_field",
     "csp",
     "selvhjelp.admin_apps.AuditlogConfig",  # django-auditlog
@@ -195,7 +194,8 @@ COOKIE_LANGUAGE_PATHS = [
     "/sprak/",
     "/min-gruppe/",
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue, then the admin strings Django's own bokmål lacks (by hand).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "selvhjelp" / "admin_locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True

@@ -117,3 +117,18 @@ def intake_form_data(centre, /, **changes):
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def hold_first_meeting(group, start=None):
+    """Move `group`'s first meeting into the past (3 January 2027, 18:00 in Oslo by default).
+
+    For what may happen only once a group has met, such as recording the
+    agreement to confidentiality.
+    """
+    import datetime
+
+    from groups.models import Meeting
+    from selvhjelp.dates import OSLO
+
+    start = start or datetime.datetime(2027, 1, 3, 18, 0, tzinfo=OSLO)
+    Meeting.objects.filter(group=group, sequence=1).update(start=start)

@@ -116,13 +116,28 @@ def suggestions_view(modeladmin, request):
         record_access(actor=request.user, action=Action.LISTED, people=shown, page=Page.FORM_GROUP)
         for intake in shown:
             intake.age_now = intake.age_on(today)
+        show_themes = rights.works_at(request.user, centre.pk)
+        if not show_themes:
+            _withhold_themes(result)
         context.update(
             result=result,
-            show_themes=rights.works_at(request.user, centre.pk),
+            show_themes=show_themes,
             today=today,
             now=timezone.now(),
         )
     return TemplateResponse(request, "admin/groups/suggestions.html", context)
+
+
+def _withhold_themes(result):
+    """Themes are health information (intake.rights): not for a national administrator
+    outside the centre. Warnings naming one are left out for them."""
+    names = [name for name in Theme.objects.values_list("name", flat=True) if name]
+    for proposal in result.proposals:
+        proposal.warnings = [
+            warning
+            for warning in proposal.warnings
+            if not any(f"«{name}»" in str(warning) or f"“{name}”" in str(warning) for name in names)
+        ]
 
 
 def decide_view(modeladmin, request):

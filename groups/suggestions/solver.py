@@ -180,6 +180,51 @@ def greedy(people, pairs=frozenset(), *, digital=False):
     return Plan(groups=groups)
 
 
+def scarce_first(people, pairs, types):
+    """A better start for the solver than greedy: the scarcest kinds of group first.
+
+    Repeatedly takes the kind of group (of `types`) with the fewest free
+    people who fit it, still at least MIN_MEMBERS, and fills a group from
+    those with the fewest other kinds open to them (then the longest
+    waiting), each kept apart from nobody already in it.
+    """
+    by_id = {p.id: p for p in people}
+    fits = {type_: [by_id[pid] for pid in ids] for type_, ids in types.items()}
+    kinds_of = {p.id: [] for p in people}
+    for type_, members in fits.items():
+        for person in members:
+            kinds_of[person.id].append(type_)
+    free_count = {type_: len(members) for type_, members in fits.items()}
+    order = {type_: type_.sort_key() for type_ in fits}
+    free = {p.id for p in people}
+    groups = []
+    while True:
+        open_types = [t for t, count in free_count.items() if count >= MIN_MEMBERS]
+        if not open_types:
+            break
+        type_ = min(open_types, key=lambda t: (free_count[t], order[t]))
+        pool = sorted(
+            (p for p in fits[type_] if p.id in free),
+            key=lambda p: (len(kinds_of[p.id]), p.rank),
+        )
+        chosen = []
+        for person in pool:
+            if len(chosen) == MAX_MEMBERS:
+                break
+            if not any(_apart(pairs, person.id, other.id) for other in chosen):
+                chosen.append(person)
+        if len(chosen) < MIN_MEMBERS:
+            del free_count[type_]
+            continue
+        groups.append(PlannedGroup(type_, tuple(p.id for p in chosen)))
+        for person in chosen:
+            free.discard(person.id)
+            for other_type in kinds_of[person.id]:
+                if other_type in free_count:
+                    free_count[other_type] -= 1
+    return Plan(groups=groups)
+
+
 def _parameters(deterministic_time, workers, people):
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = SEED
@@ -425,7 +470,10 @@ def solve(people, pairs=frozenset(), *, digital=False, nogoods=()):
     baseline = greedy(people, pairs, digital=digital)
     types = group_types(people, digital=digital)
     budget = max(DETERMINISTIC_AT_LEAST, DETERMINISTIC_PER_PERSON * len(people))
-    assigned = _stage_one(people, pairs, types, nogoods, baseline, budget=budget)
+    start = scarce_first(people, pairs, types)
+    if len(start.placed) < len(baseline.placed) or _breaks_nogood(start, nogoods):
+        start = baseline
+    assigned = _stage_one(people, pairs, types, nogoods, start, budget=budget)
     assigned = _longest_waiting_first(assigned, people, pairs)
     blocks = []
     for type_, ids in sorted(assigned.items(), key=lambda item: item[0].sort_key()):

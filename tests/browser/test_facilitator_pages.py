@@ -2,14 +2,19 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from facilitators.models import FollowUp
-from groups.models import Membership
+from groups.models import Group, Membership
 from intake.models import Slot, Theme
 from intake.reference import ensure_reference_data
 from selvhjelp.management.commands.seed_demo import DEMO_PASSWORD
+from tests.browser.test_public_pages import LANGUAGES, SCREENS, check
 from tests.otp import admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,9 +76,9 @@ def test_facilitator_finds_and_records_the_follow_up_that_is_due(
     screenshot("facilitator-follow-up")
 
     page.get_by_role("button", name="Lagre oppfølgingen").click()
-    summary = page.locator(".error-summary")
+    summary = page.locator(".ds-error-summary")
     assert "Velg hvordan det går med gruppen." in summary.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.evaluate("document.activeElement.classList.contains('ds-error-summary')")
     assert axe_violations(page) == []
 
     page.get_by_label("Gruppen fungerer godt").check()
@@ -173,3 +178,44 @@ def test_facilitator_records_a_members_agreement_by_keyboard(live_server, page, 
     assert page.get_by_role("button", name="Har avtalt taushetsplikt og meldeplikt").count() >= 1
     assert Membership.objects.get(pk=first.pk).confidentiality_agreed_at is not None
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_facilitator_page_passes_axe_and_fits(live_server, page, demo, language, screen):
+    """The logged-in pages, in each language, on a phone, a desktop and at 200 % zoom."""
+    client = Client()
+    client.force_login(User.objects.get(username="igangsetter-kari"))
+    page.context.add_cookies(
+        [
+            {"name": name, "value": value, "url": live_server.url}
+            for name, value in [
+                (settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value),
+                (settings.LANGUAGE_COOKIE_NAME, language),
+            ]
+        ]
+    )
+    page.set_viewport_size(SCREENS[screen])
+    group = Group.objects.filter(assignments__facilitator__user__username="igangsetter-kari")[0]
+    follow_up = (
+        FollowUp.objects.filter(group=group).first()
+        or FollowUp.objects.filter(
+            group__assignments__facilitator__user__username="igangsetter-kari"
+        ).first()
+    )
+    failures = {}
+    for name, path in [
+        ("overview", reverse("facilitators:overview")),
+        ("group", reverse("facilitators:group", args=[group.pk])),
+        ("follow-up", reverse("facilitators:follow-up", args=[follow_up.pk])),
+    ]:
+        page.goto(live_server.url + path)
+        assert page.locator("h1").count() == 1, name
+        if screen == "zoom-200":
+            page.evaluate("document.documentElement.style.fontSize = '200%'")
+        problems = check(page, language)
+        if page.get_by_role("navigation").get_by_role("button").count() != 1:
+            problems.append("no logout button in the menu")
+        if problems:
+            failures[name] = problems
+    assert failures == {}

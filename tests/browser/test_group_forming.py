@@ -97,7 +97,7 @@ def test_staff_form_a_group_from_the_waiting_list(live_server, page, screenshot,
     assert axe_violations(page, "#content-main") == []
     screenshot("group-form-check")
 
-    page.get_by_role("button", name="Lag gruppen").click()
+    page.get_by_role("button", name="Lag gruppen og send invitasjonene nå").click()
 
     expect(page.get_by_text("Gruppen «Tirsdagsgruppa» er laget.")).to_be_visible()
     group = Group.objects.get()

@@ -1,6 +1,7 @@
 """The portal's URLs plus the pages a browser test cannot reach by walking:
 the error pages (from views that fail) and the login lock-out page."""
 
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from selvhjelp.login_security import lockout_response
@@ -11,10 +12,13 @@ def locked_out(request):
     return lockout_response(request)
 
 
-urlpatterns = [
+# The error pages in each language, as the public pages: "/en/feil/500/".
+urlpatterns = i18n_patterns(
     path("feil/500/", fail),
     path("feil/403/", refuse),
     path("feil/400/", reject),
+    prefix_default_language=False,
+) + [
     path("igangsetter/sperret/", locked_out),
     path("", include("selvhjelp.urls")),
 ]

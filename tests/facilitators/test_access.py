@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from facilitators import services
-from tests.factories import FacilitatorFactory
+from tests.factories import FacilitatorFactory, hold_first_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,7 @@ def request(client, method, url):
 @pytest.mark.parametrize("page", PAGES)
 def test_access_matrix(client, urls, assignment, request_fixture, who, page):
     person = request_fixture(who)
+    hold_first_meeting(assignment.group)
     client.force_login(getattr(person, "user", person))
     method, url = urls[page]
 

@@ -11,6 +11,7 @@ from facilitators.models import FollowUp
 from groups import meetings as group_meetings
 from groups import services as group_services
 from tests.facilitators.conftest import FIRST, SURNAMES, at
+from tests.factories import hold_first_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -221,14 +222,15 @@ def test_group_page_costs_the_same_queries_for_4_and_8_members(
     group = make_group(members=names)
     services.assign_facilitator(group=group, facilitator=facilitator, actor=staff)
     first = group.memberships.order_by("pk").first()
+    hold_first_meeting(group)
     group_services.record_agreement(membership=first, actor=staff)
     # session, user, facilitator, assignment with group, held meetings,
-    # cancelled meetings, members, meetings, follow-ups, and for how many are
-    # expected: members, notices of absence
-    with django_assert_num_queries(11):
+    # cancelled meetings, members, whether the group has met, meetings,
+    # follow-ups, and for how many are expected: members, notices of absence
+    with django_assert_num_queries(12):
         response = facilitator_client.get(group_url(group))
 
-    assert response.content.decode().count("/taushetsplikt/") == members - 1
+    assert response.content.decode().count('/taushetsplikt/"') == members - 1
 
 
 # --- Agreeing to confidentiality and notice of absence -------------------------------
@@ -246,13 +248,14 @@ def test_group_page_has_a_button_per_member_named_with_the_first_name_only(
     facilitator_client, assignment
 ):
     group = assignment.group
+    hold_first_meeting(group)
 
     response = facilitator_client.get(group_url(group))
 
     html = response.content.decode()
     section = html[html.index('id="taushetsplikt"') : html.index('id="follow-ups-title"')]
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", section, re.S)
-    names = [re.search(r'class="visually-hidden">\s*\((\w+)\)', b).group(1) for b in buttons]
+    names = [re.search(r'class="ds-sr-only">\s*\((\w+)\)', b).group(1) for b in buttons]
     assert names == ["Anne", "Bjørn", "Cecilie", "David"]
     for membership in group.memberships.all():
         assert f'action="{agreement_url(membership)}"' in section
@@ -264,6 +267,7 @@ def test_group_page_shows_when_a_member_agreed_instead_of_the_button(
     facilitator_client, assignment, staff
 ):
     membership = anne(assignment.group)
+    hold_first_meeting(assignment.group)
     group_services.record_agreement(
         membership=membership, actor=staff, at=at(datetime.date(2027, 1, 3), 18, 30)
     )
@@ -277,6 +281,7 @@ def test_group_page_shows_when_a_member_agreed_instead_of_the_button(
 
 def test_recording_an_agreement_marks_it_and_returns_to_the_group(facilitator_client, assignment):
     membership = anne(assignment.group)
+    hold_first_meeting(assignment.group)
 
     response = facilitator_client.post(agreement_url(membership), follow=True)
 
@@ -306,6 +311,7 @@ def test_a_member_of_another_group_is_404_and_unchanged(
 
 def test_recording_twice_says_so_and_keeps_the_first_time(facilitator_client, assignment, staff):
     membership = anne(assignment.group)
+    hold_first_meeting(assignment.group)
     first = at(datetime.date(2027, 1, 3), 18, 30)
     group_services.record_agreement(membership=membership, actor=staff, at=first)
 
@@ -478,3 +484,34 @@ def test_the_calendar_address_is_only_regenerated_by_post(facilitator_client, fa
     assert response.status_code == 405
     facilitator.refresh_from_db()
     assert facilitator.calendar_token == token
+
+
+def test_before_the_first_meeting_there_is_no_button(facilitator_client, assignment):
+    html = facilitator_client.get(group_url(assignment.group)).content.decode()
+    assert f'action="{agreement_url(anne(assignment.group))}"' not in html
+
+
+def test_a_record_made_today_can_be_undone_from_the_page(facilitator_client, assignment):
+    membership = anne(assignment.group)
+    hold_first_meeting(assignment.group)
+    facilitator_client.post(agreement_url(membership))
+    undo = reverse("facilitators:undo-agreement", args=[membership.group_id, membership.pk])
+    assert (
+        f'action="{undo}"' in facilitator_client.get(group_url(assignment.group)).content.decode()
+    )
+
+    facilitator_client.post(undo)
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_past_meetings_say_held_not_as_planned(facilitator_client, make_group, facilitator, staff):
+    group = make_group(members=["Anne", "Bjørn", "Cecilie", "David"])
+    services.assign_facilitator(
+        group=group, facilitator=facilitator, actor=staff, meetings_attended=1
+    )
+    hold_first_meeting(group)
+    group.meetings.filter(sequence=2).update(start=at(datetime.date(2027, 1, 3), 10))
+    html = facilitator_client.get(group_url(group)).content.decode()
+    assert "Holdt" in html or "Held" in html

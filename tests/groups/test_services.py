@@ -13,6 +13,7 @@ from groups.models import Group, GroupRuleError, Membership
 from intake.models import Intake
 from selvhjelp.dates import OSLO
 from selvhjelp.models import OutboundMessage
+from tests.factories import hold_first_meeting
 from tests.groups.conftest import FIRST
 
 pytestmark = pytest.mark.django_db
@@ -372,6 +373,7 @@ def group_facilitator(group, facilitator, staff):
 
 
 def test_the_groups_facilitator_records_the_agreement_now(group, people, group_facilitator):
+    hold_first_meeting(group)
     membership = group.memberships.get(intake=people[0])
     before = timezone.now()
 
@@ -382,6 +384,7 @@ def test_the_groups_facilitator_records_the_agreement_now(group, people, group_f
 
 
 def test_staff_of_the_centre_record_the_agreement_at_a_time_that_has_passed(group, people, staff):
+    hold_first_meeting(group)
     membership = group.memberships.get(intake=people[0])
 
     services.record_agreement(
@@ -444,6 +447,7 @@ def test_an_ended_membership_is_refused_naming_the_first_name_only(group, people
 
 
 def test_an_agreement_already_recorded_is_kept(group, people, staff, group_facilitator):
+    hold_first_meeting(group)
     membership = group.memberships.get(intake=people[0])
     first = at(datetime.date(2027, 1, 3), 18, 30)
     services.record_agreement(membership=membership, actor=staff, at=first)
@@ -699,3 +703,36 @@ def test_commitment_skips_a_cancelled_first_meeting(group, people, staff):
     membership = group.memberships.get(intake=people[0])
 
     assert membership.commitment_starts_on == FIRST + datetime.timedelta(weeks=1)
+
+
+def test_the_agreement_is_recorded_only_once_the_group_has_met(group, people, staff):
+    membership = group.memberships.get(intake=people[0])
+
+    with pytest.raises(GroupRuleError):
+        services.record_agreement(membership=membership, actor=staff)
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_a_record_made_today_can_be_undone(group, people, group_facilitator):
+    hold_first_meeting(group)
+    membership = group.memberships.get(intake=people[0])
+    services.record_agreement(membership=membership, actor=group_facilitator.user)
+
+    services.undo_agreement(membership=membership, actor=group_facilitator.user)
+
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is None
+
+
+def test_an_older_record_cannot_be_undone(group, people, staff):
+    hold_first_meeting(group)
+    membership = group.memberships.get(intake=people[0])
+    services.record_agreement(
+        membership=membership, actor=staff, at=at(datetime.date(2027, 1, 3), 18, 30)
+    )
+
+    with pytest.raises(GroupRuleError):
+        services.undo_agreement(membership=membership, actor=staff)
+    membership.refresh_from_db()
+    assert membership.confidentiality_agreed_at is not None

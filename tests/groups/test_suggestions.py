@@ -332,3 +332,32 @@ def test_the_demo_waiting_list_suggests_groups_and_leaves_some_out(db):
     assert "Finn Sæle" in reasons
     for proposal in result.proposals:
         assert not {"Liv Strand", "Tor Lie"} <= {i.name for i in proposal.members}
+
+
+@pytest.mark.parametrize("extra", [0, 14])
+def test_the_page_costs_the_same_queries_for_more_people(
+    staff_client, centre, make_person, django_assert_max_num_queries, extra, staff
+):
+    people = six(make_person)
+    for n in range(extra):
+        make_person(f"Flere {n}", birth_year=1960 + n, gender="man" if n % 2 else "woman")
+    intake_services.keep_apart(intake=people[0], other=people[1], actor=staff)
+    staff_client.get("/admin/groups/group/suggestions/")  # sessions, content types
+    with django_assert_max_num_queries(24):
+        assert staff_client.get("/admin/groups/group/suggestions/").status_code == 200
+
+
+def test_a_national_administrator_outside_the_centre_sees_no_theme(client, centre, make_person):
+    from tests.factories import UserFactory
+
+    theme = Theme.objects.filter(is_other=False).first()
+    six(make_person, themes=[theme])  # all one theme: the mix warning names it
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get("/admin/groups/group/suggestions/?centre=arna").content.decode()
+    assert "Forslag 1: tirsdag kveld, fysisk" in page
+    assert theme.name not in page
+    staff = StaffFactory(centres=[centre])
+    client.force_login(staff)
+    page = client.get("/admin/groups/group/suggestions/").content.decode()
+    assert f"«{theme.name}»" in page

@@ -144,3 +144,34 @@ def test_erasure_leaves_no_trace_of_a_pair_in_a_full_dump(client, centre, form_c
     assert traces(reference) == []
     assert NAME not in str(list(LogEntry.objects.values_list("change_message", flat=True)))
     assert not KeepApart.objects.exists()
+
+
+def test_a_group_with_a_pair_cannot_be_formed_by_hand_either(centre, staff):
+    import datetime as dt
+
+    from groups import services as group_services
+    from groups.models import Group, GroupRuleError
+    from groups.suggestions.proposals import first_meeting_on
+    from intake.models import Slot
+
+    tuesday = Slot.objects.get(weekday=1, part="evening")
+    people = IntakeFactory.create_batch(5, centre=centre, status="waiting", availability=[tuesday])
+    services.keep_apart(intake=people[0], other=people[4], actor=staff)
+    first = first_meeting_on(1)  # a Tuesday two weeks ahead, never a holiday
+    with pytest.raises(GroupRuleError) as refused:
+        group_services.form_group(
+            centre=centre,
+            intakes=people,
+            name="Tirsdag",
+            kind="across",
+            format="physical",
+            venue="Rom 1",
+            weekday=1,
+            start_time=dt.time(18),
+            first_meeting=first,
+            actor=staff,
+            accept_warnings=True,
+            holiday_choices={},
+        )
+    assert "ikke skal være i samme gruppe" in str(refused.value)
+    assert not Group.objects.exists()

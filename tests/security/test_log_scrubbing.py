@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from intake import retention
 from selvhjelp import log_scrubbing
@@ -89,6 +90,14 @@ def test_a_traceback_loses_the_token_too(written):
     text = written.getvalue()
     assert "Traceback" in text
     assert SECRET not in text
+
+
+def test_a_link_in_another_language_loses_its_token_too(written):
+    with translation.override("nn"):
+        url = reverse("intake:withdraw", kwargs={"token": SECRET})
+    assert url.startswith("/nn/")
+    logging.getLogger("django.request").warning("Forbidden: %s", url)
+    assert "Forbidden: /nn/meld-interesse/trekk/[hidden]/" in written.getvalue()
 
 
 def test_other_lines_are_left_alone(written):
@@ -204,4 +213,66 @@ def test_gunicorn_writes_no_token_in_its_logs(tmp_path):
     assert (
         "Forbidden (Referer checking failed - no Referer.): /meld-interesse/trekk/[hidden]/" in text
     )
+    assert SECRET not in text
+
+
+# --- a Celery worker, as the Procfile runs it ------------------------------------------
+
+
+def test_a_celery_worker_writes_no_token_in_its_log(redis_url, tmp_path):
+    """A task failing with a token URL in its error: the worker's log (Celery's own
+    handlers, which replace the root logger's) has the path without the token."""
+    from selvhjelp.celery import app
+
+    root = Path(__file__).resolve().parents[2]
+    queue = f"hardening-log-test-{os.getpid()}"
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "celery-test-key-" + "x" * 40,
+        "ENV_FILE": "",
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "selvhjelp",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "-Q",
+                queue,
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            with app.connection_for_write(redis_url) as connection:
+                app.send_task(
+                    "selvhjelp.tasks.run_job",
+                    args=[f"/igangsetter/kalender/{SECRET}.ics"],
+                    queue=queue,
+                    connection=connection,
+                )
+            deadline = time.time() + 60
+            while "UnknownJob" not in log.read_text() and time.time() < deadline:
+                time.sleep(0.5)
+            time.sleep(0.5)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    text = log.read_text()
+    assert "No job called '/igangsetter/kalender/[hidden].ics'" in text
+    assert "Traceback" in text
     assert SECRET not in text

@@ -1,7 +1,9 @@
 """The portal's URLs plus token URLs as another branch might add them, named nowhere else."""
 
 from django.http import HttpResponse
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
+
+from selvhjelp.urls import urlpatterns as portal
 
 
 class MemberKey:
@@ -24,5 +26,5 @@ def ok(request, token):
 urlpatterns = [
     path("min-gruppe/<memberkey:token>/", ok, name="member-link"),
     path("hvor-star-jeg/<str:token>/status/", ok, name="where-do-i-stand"),
-    path("", include("selvhjelp.urls")),
+    *portal,
 ]

@@ -25,11 +25,13 @@ def test_staff_edit_contact_details_but_not_the_name(staff_client, centre):
             "phone": "+47 55 11 22 33",
             "website": "",
             "usual_response_days": "4",
+            "facilitator_meetings": "2",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     centre.refresh_from_db()
     assert centre.address == "Ny gate 1"
+    assert centre.facilitator_meetings == 2
     assert centre.name == "Arna frivilligsentral"
 
 

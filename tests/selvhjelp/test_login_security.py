@@ -55,7 +55,7 @@ def test_lock_out_after_the_limit_with_the_norwegian_page(client, login, setting
     assert response.status_code == 429
     html = response.content.decode()
     # In the site's layout, in Norwegian, with the cool-off from the settings.
-    assert '<html lang="nb">' in html and 'class="site-header"' in html
+    assert '<html lang="nb">' in html and 'class="sh-header"' in html
     assert "<h1>For mange forsøk på å logge inn</h1>" in html
     assert "de neste 15 minuttene" in html
     assert username not in html

@@ -20,6 +20,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 KEY = "6a8d3c1e-1f0b-4c61-9a7e-0d3f2b1c4e5a"
 
 
+@pytest.fixture(autouse=True)
+def _no_copy_of_the_choices_yet(monkeypatch):
+    """Each test starts without this process's copy (earlier tests' centres are gone)."""
+    from selvhjelp import outage
+
+    monkeypatch.setattr(outage, "_remembered", {})
+
+
 def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,10 +87,7 @@ def test_the_form_page_itself_answers_503_with_the_form_while_the_database_is_do
     assert 'name="submission_key"' in response.content.decode()
 
 
-def test_without_a_copy_of_the_choices_the_form_answers_a_plain_503(client, form, monkeypatch):
-    from selvhjelp import outage
-
-    monkeypatch.setattr(outage, "_remembered", {})
+def test_without_a_copy_of_the_choices_the_form_answers_a_plain_503(client, form):
     with database_down():
         response = client.post("/meld-interesse/", form)
     assert response.status_code == 503
@@ -109,6 +114,24 @@ def test_a_facilitators_page_answers_503(facilitator):
     assert response.status_code == 503
 
 
+def test_the_server_going_away_in_the_middle_of_a_page_is_an_outage_too(client, monkeypatch):
+    import psycopg
+    from django.db import OperationalError
+
+    from intake import views
+
+    def server_gone(*args, **kwargs):
+        raise OperationalError("consuming input failed") from psycopg.OperationalError(
+            "consuming input failed: server closed the connection unexpectedly"
+        )
+
+    monkeypatch.setattr(views, "render", server_gone)
+    client.raise_request_exception = False
+    response = client.get("/meld-interesse/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "120"
+
+
 def test_the_health_check_still_answers_503(client):
     with database_down():
         response = client.get("/helse/")
@@ -117,11 +140,12 @@ def test_the_health_check_still_answers_503(client):
 
 def test_other_database_errors_stay_500(client, form, monkeypatch):
     from django.db import OperationalError
+    from psycopg.errors import DeadlockDetected
 
     from intake import views
 
     def deadlock(*args, **kwargs):
-        raise OperationalError("deadlock detected")
+        raise OperationalError("deadlock detected") from DeadlockDetected("deadlock detected")
 
     monkeypatch.setattr(views, "submit_intake", deadlock)
     client.get("/meld-interesse/")  # the connection is open and healthy

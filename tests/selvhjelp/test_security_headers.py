@@ -73,7 +73,7 @@ def test_static_files_keep_their_own_caching(client, settings):
     # WhiteNoise answers before the no-store middleware: CSS may be cached.
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
-    response = client.get("/static/css/site.css", secure=True)
+    response = client.get("/static/css/public.css", secure=True)
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("Cache-Control", "")
 

@@ -1,7 +1,10 @@
 """The portal's URLs plus views that fail, to see the error pages as users do."""
 
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.urls import include, path
+from django.urls import path
+
+from selvhjelp.urls import handler500  # noqa: F401 - the portal's 500
+from selvhjelp.urls import urlpatterns as portal
 
 
 def fail(request):
@@ -20,5 +23,6 @@ urlpatterns = [
     path("feil/500/", fail),
     path("feil/403/", refuse),
     path("feil/400/", reject),
-    path("", include("selvhjelp.urls")),
+    # Spread, not included: the portal's URLconf uses i18n_patterns.
+    *portal,
 ]
