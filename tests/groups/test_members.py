@@ -248,3 +248,10 @@ def test_no_message_to_a_member_carries_anyone_elses_contact_details(anne, group
         others = {d for d in details if "@" in d or d.startswith("+")} - own
         assert not any(d in str(message.context) for d in others)
         assert not re.search(r"\+47\d{8}", text.body)
+
+
+def test_the_today_page_shows_who_left_by_their_link(anne, group, staff_client):
+    members.leave_group(membership=anne)
+    page = staff_client.get("/admin/").content.decode()
+    assert "Deltakere som har gått ut av gruppen via lenken sin" in page
+    assert anne.intake.reference in page
