@@ -2,10 +2,23 @@
 the error pages (from views that fail) and the login lock-out page."""
 
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.urls import path
 
 from selvhjelp.login_security import lockout_response
-from tests.selvhjelp.urls_with_errors import fail, refuse, reject
+from selvhjelp.urls import urlpatterns as portal
+
+
+def fail(request):
+    raise RuntimeError("a bug")
+
+
+def refuse(request):
+    raise PermissionDenied
+
+
+def reject(request):
+    raise BadRequest
 
 
 def locked_out(request):
@@ -20,5 +33,5 @@ urlpatterns = i18n_patterns(
     prefix_default_language=False,
 ) + [
     path("igangsetter/sperret/", locked_out),
-    path("", include("selvhjelp.urls")),
+    *portal,  # not include(): the portal's own i18n_patterns must stay at the top
 ]
