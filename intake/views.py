@@ -97,7 +97,8 @@ def _blank_form(request, centre_slug):
         form.fields["submission_key"].initial = KEY_PLACEHOLDER
         # One query for the centres; the template may ask whether there are any.
         len(form.fields["centre"].queryset)
-        context = {"form": form, "csrf_token": CSRF_PLACEHOLDER}
+        # The centre (when the address names one) is named in the page's header.
+        context = {"form": form, "centre": centre, "csrf_token": CSRF_PLACEHOLDER}
         html = render_to_string(TEMPLATE, context, request=request)
         if reusable:
             pagecache.cache_set(key, html)

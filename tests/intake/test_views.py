@@ -190,6 +190,15 @@ def test_a_domain_error_is_shown_as_a_form_error(client, intake_form_data, monke
     assert 'value="Kari Nordmann"' in html
 
 
+def test_the_form_for_a_centre_names_it_in_the_header(client, centre, other_centre):
+    html = client.get(f"{URL}{other_centre.slug}/").content.decode()
+    header = html[html.index("<header") : html.index("</header>")]
+
+    assert other_centre.name in header
+    plain = client.get(URL).content.decode()
+    assert other_centre.name not in plain[plain.index("<header") : plain.index("</header>")]
+
+
 def test_it_accepts_a_form_for_the_preselected_centre(client, centre, other_centre):
     data = intake_form_data(other_centre)
 
