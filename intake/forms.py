@@ -291,7 +291,8 @@ class IntakeForm(forms.Form):
         label=_("When can you usually meet? (optional)"),
         help_text=_(
             "Tick every time that suits you. Groups meet once a week for about two "
-            "hours. If you are not sure, leave it empty: the centre will ask when they call."
+            "hours. If you are not sure, leave it empty: the centre will ask you when they "
+            "get in touch."
         ),
         objects=choices.slots,
         required=False,
