@@ -360,6 +360,8 @@ class KeepApartForm(forms.ModelForm):
     class Meta:
         model = KeepApart
         fields = ["other"]
+        # In a table row the column header is the only visible label.
+        widgets = {"other": forms.Select(attrs={"aria-label": _("Not in the same group as")})}
 
     def clean_other(self):
         other = self.cleaned_data["other"]
@@ -380,6 +382,8 @@ class KeepApartInline(admin.TabularInline):
     model = KeepApart
     fk_name = "intake"
     form = KeepApartForm
+    # Names for the header cells Django leaves empty (axe: empty-table-header).
+    template = "admin/groups/edit_inline/tabular.html"
     extra = 1
     fields = ["other", "created_by", "created_at"]
     readonly_fields = ["created_by", "created_at"]

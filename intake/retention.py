@@ -55,7 +55,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from groups.models import Group, Membership, SuggestedMember
+from groups.models import Group, Membership, SuggestedMember, new_member_token
 from selvhjelp import audit
 from selvhjelp.dates import local_midnight
 from selvhjelp.models import MessageOptOut, OutboundMessage
@@ -164,7 +164,10 @@ ANONYMISED_MEMBERSHIP = {
     "confidentiality_agreed_at": None,
     "left_reason": ANONYMISED,
     "added_by": None,
+    "left_by_member": False,
 }
+# A new personal link key: the old one is in the member's messages.
+ANONYMISED_MEMBERSHIP_NEW = ("link_token",)
 
 
 # --- Who is due -----------------------------------------------------------------
@@ -520,6 +523,10 @@ def anonymise_people(intakes, now, *, sessions=True):
     KeepApart.objects.filter(Q(intake__in=ids) | Q(other__in=ids)).delete()
     SuggestedMember.objects.filter(intake__in=ids).delete()
     Membership.objects.filter(intake__in=ids).update(**ANONYMISED_MEMBERSHIP)
+    memberships = list(Membership.objects.filter(intake__in=ids).only("pk"))
+    for membership in memberships:
+        membership.link_token = new_member_token()
+    Membership.objects.bulk_update(memberships, ANONYMISED_MEMBERSHIP_NEW)
     for intake, reference in zip(intakes, _fresh_references(len(intakes)), strict=True):
         for field, value in ANONYMISED_INTAKE.items():
             setattr(intake, field, value)

@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 
+from django import forms
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
@@ -192,6 +193,9 @@ def outage_form(posted, choices):
     form = OutageIntakeForm(initial=initial)
     for name in ("centre", "themes", "availability"):
         field = form.fields[name]
+        if not isinstance(field, forms.ModelChoiceField):
+            # Themes and times: the field reads the cached copy itself (intake.choices).
+            continue
         field.queryset = _Choices(choices[name])
         field.choices = choices[name]
     return form

@@ -124,9 +124,10 @@ def test_a_valid_post_stays_within_its_budget_whatever_is_chosen(client, centre,
 
     assert response.status_code == 302
     assert len(queries) <= POST_BUDGET, "\n".join(queries)
-    # The centre; the form; its themes, times and status in one message; the
-    # audit entry; the receipt.
-    assert len(queries) == 5, "\n".join(queries)
+    # The centre; the look for an identical form of the last 24 hours (issue
+    # 15); the form; its themes, times and status in one message; the audit
+    # entry; the receipt.
+    assert len(queries) == 6, "\n".join(queries)
     intake = Intake.objects.get()
     assert intake.themes.count() == len(picks[0])
     assert intake.availability.count() == len(picks[1])

@@ -500,7 +500,7 @@ def test_anonymised_rows_keep_only_what_the_privacy_page_lists(centre, handler, 
     # Every field is listed as kept, or is the same for every anonymised person.
     for model, row, blank, new in [
         (Intake, after, retention.ANONYMISED_INTAKE, retention.ANONYMISED_INTAKE_NEW),
-        (Membership, kept, retention.ANONYMISED_MEMBERSHIP, ()),
+        (Membership, kept, retention.ANONYMISED_MEMBERSHIP, retention.ANONYMISED_MEMBERSHIP_NEW),
     ]:
         fields = {field.name for field in model._meta.concrete_fields} - {"id", "intake"}
         kept_fields = {field for kind, field in keeps if kind is model}
@@ -633,4 +633,6 @@ def test_the_job_costs_the_same_queries_for_one_person_or_many(centre, handler, 
 
     assert one[1] == result(idle=1, deleted=1, anonymised=1)
     assert six[1] == result(idle=6, deleted=6, anonymised=6)
-    assert one[0] == six[0] <= 70
+    # Fixed whatever the number of people; grown with keep-apart pairs, suggested
+    # members and the members' link keys (issues 16 and 21).
+    assert one[0] == six[0] <= 75

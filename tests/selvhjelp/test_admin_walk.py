@@ -329,6 +329,8 @@ def test_staff_of_another_centre_find_nothing_anywhere_in_the_admin(client, worl
         "membership_id": rows[Membership].first().pk,
         "meeting_id": rows[Meeting].filter(cancelled=False).first().pk,
         "to": "withdrawn",
+        # Merging two of A's forms (issue 15).
+        "other_id": rows[Intake].order_by("-pk").first().pk,
     }
     b_group = Group.objects.get(centre=centre_b)
     lone_a = rows[Intake].get(phone=LONE_PHONE)

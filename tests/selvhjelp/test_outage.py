@@ -79,7 +79,18 @@ def test_the_form_posted_while_the_database_is_down_comes_back_filled_in_with_50
     assert Intake.objects.get().email == "kari@example.org"
 
 
-def test_the_form_page_itself_answers_503_with_the_form_while_the_database_is_down(client):
+def test_the_cached_form_page_is_still_served_while_the_database_is_down(client, form):
+    client.get("/meld-interesse/")
+    with database_down():
+        response = client.get("/meld-interesse/")
+    assert response.status_code == 200
+    assert 'name="submission_key"' in response.content.decode()
+
+
+def test_the_form_page_itself_answers_503_with_the_form_while_the_database_is_down(
+    client, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0  # never rendered before: nothing to serve from the cache
     client.get("/meld-interesse/")
     with database_down():
         response = client.get("/meld-interesse/")
@@ -126,6 +137,7 @@ def test_the_server_going_away_in_the_middle_of_a_page_is_an_outage_too(client, 
         )
 
     monkeypatch.setattr(views, "render", server_gone)
+    monkeypatch.setattr(views, "render_to_string", server_gone)
     client.raise_request_exception = False
     response = client.get("/meld-interesse/")
     assert response.status_code == 503
