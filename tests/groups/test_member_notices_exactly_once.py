@@ -140,7 +140,8 @@ def test_a_worker_killed_while_sending_a_notice_leaves_it_to_be_sent_once(
     doomed = start_worker(redis_url, silent_smtp, "doomed")
     try:
         # It claims a notice and hangs in the SMTP greeting; then it dies.
-        wait_for(lambda: notices.filter(status="sending").exists(), timeout=60)
+        # A cold worker process imports the whole project first: give it time.
+        wait_for(lambda: notices.filter(status="sending").exists(), timeout=150)
         held = notices.get(status="sending")
     finally:
         doomed.send_signal(signal.SIGKILL)
