@@ -29,67 +29,24 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH = os.environ.get("BENCH_DATABASE", "selvhjelp_today_bench")
+# The scratch database's helpers are the reports bench's, on a database of its own.
+os.environ.setdefault("BENCH_DATABASE", "selvhjelp_today_bench")
+sys.path.insert(0, str(ROOT))
+from bench.reports import (  # noqa: E402
+    configure_environment,
+    drop_database,
+    recreate_database,
+    scratch_url,
+)
+
 FORMS = 100_000
 CENTRES = 100
 GROUPS = 2_000
 FAILED = 500
 RUNS = 7
 TARGET = 0.150
-
-
-def scratch_url(url):
-    return urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
-
-
-def configure_environment(database_url):
-    """Production-like settings, set before Django starts; no .env file."""
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "selvhjelp.settings",
-            "ENV_FILE": "",
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-abcdef"),
-            "LOG_LEVEL": "WARNING",
-            "CONN_MAX_AGE": "0",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-
-
-def admin_connection(server_url):
-    import psycopg
-
-    parts = urlsplit(server_url)
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def recreate_database(server_url):
-    from psycopg import sql
-
-    with admin_connection(server_url) as connection:
-        name = sql.Identifier(SCRATCH)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
-def drop_database(server_url):
-    from psycopg import sql
-
-    with admin_connection(server_url) as connection:
-        name = sql.Identifier(SCRATCH)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
 def reference(number):
